@@ -1,0 +1,59 @@
+package dev.streaminfer.functions.decode;
+
+import dev.streaminfer.functions.inference.ModelRegistry;
+import dev.streaminfer.functions.inference.ModelSpec;
+import dev.streaminfer.functions.inference.ModelTokenizer;
+import dev.streaminfer.functions.model.DeadLetter;
+import dev.streaminfer.functions.model.InferenceRequest;
+import dev.streaminfer.functions.model.RawRecord;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/** Routes each raw record to the main output (valid request) or the dead-letter side output. */
+public class DecodeFunction extends ProcessFunction<RawRecord, InferenceRequest> {
+
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+
+    private final ModelRegistry registry;
+    private transient Map<String, ModelTokenizer> tokenizers;
+    private transient RequestDecoder decoder;
+    private transient Counter deadLetterCount;
+
+    public DecodeFunction(ModelRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        tokenizers = new HashMap<>();
+        decoder = new RequestDecoder(registry, this::tokenizerFor);
+        deadLetterCount = getRuntimeContext().getMetricGroup().counter("dlq_records_total");
+    }
+
+    private ModelTokenizer tokenizerFor(ModelSpec spec) {
+        return tokenizers.computeIfAbsent(spec.name(), name -> ModelTokenizer.load(spec));
+    }
+
+    @Override
+    public void processElement(RawRecord record, Context ctx, Collector<InferenceRequest> out) {
+        RequestDecoder.Outcome outcome = decoder.decode(record);
+        if (outcome.request() != null) {
+            out.collect(outcome.request());
+        } else {
+            deadLetterCount.inc();
+            ctx.output(DEAD_LETTERS, outcome.deadLetter());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (tokenizers != null) {
+            tokenizers.values().forEach(ModelTokenizer::close);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.streaminfer.functions.decode;
+
+import dev.streaminfer.functions.inference.ModelRegistry;
+import dev.streaminfer.functions.inference.ModelSpec;
+import dev.streaminfer.functions.model.DeadLetter;
+import dev.streaminfer.functions.model.ErrorCode;
+import dev.streaminfer.functions.model.InferenceRequest;
+import dev.streaminfer.functions.model.RawRecord;
+import dev.streaminfer.functions.serde.InferenceRequestCodec;
+import dev.streaminfer.functions.validation.InputValidator;
+import dev.streaminfer.functions.validation.TokenCounter;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Turns a raw Kafka record into a validated request with its authoritative token count, or into
+ * a dead letter saying why. Plain logic: the Flink function around it only routes the outcome.
+ */
+public final class RequestDecoder {
+
+    /** Exactly one of the two is set. */
+    public record Outcome(InferenceRequest request, DeadLetter deadLetter) {}
+
+    private final ModelRegistry registry;
+    private final Function<ModelSpec, TokenCounter> tokenCounters;
+
+    public RequestDecoder(ModelRegistry registry, Function<ModelSpec, TokenCounter> tokenCounters) {
+        this.registry = registry;
+        this.tokenCounters = tokenCounters;
+    }
+
+    public Outcome decode(RawRecord record) {
+        InferenceRequestCodec.Decoded decoded = InferenceRequestCodec.decode(
+                record.value(), registry.defaultModel(), record.timestamp(), record.traceparent());
+        if (!decoded.isValid()) {
+            return rejected(record, decoded.failure().code(), decoded.failure().message());
+        }
+        InferenceRequest request = decoded.request();
+        Optional<ModelSpec> spec = registry.find(request.model());
+        if (spec.isEmpty()) {
+            return rejected(record, ErrorCode.UNKNOWN_MODEL, "unknown model: " + request.model());
+        }
+        InputValidator.Outcome checked = InputValidator.validate(
+                request.inputs(), spec.get().maxInputTokens(), tokenCounters.apply(spec.get()));
+        if (!checked.isValid()) {
+            return rejected(record, checked.failure().code(), checked.failure().message());
+        }
+        return new Outcome(request.withInputTokens(checked.totalTokens()), null);
+    }
+
+    private static Outcome rejected(RawRecord record, ErrorCode code, String detail) {
+        return new Outcome(null, new DeadLetter(record, code.code(), detail));
+    }
+}

@@ -1,0 +1,4 @@
+package dev.streaminfer.functions.model;
+
+/** A record the job could not accept, with why ({@code reason} is an {@link ErrorCode} code). */
+public record DeadLetter(RawRecord source, String reason, String detail) {}

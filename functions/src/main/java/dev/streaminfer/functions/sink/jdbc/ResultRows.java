@@ -1,0 +1,70 @@
+package dev.streaminfer.functions.sink.jdbc;
+
+import dev.streaminfer.functions.model.InferenceResult;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import org.apache.flink.connector.jdbc.JdbcStatementBuilder;
+
+/**
+ * How a result becomes its row in {@code inference_results}. The upsert is idempotent by
+ * {@code request_id}, and its WHERE clause lets a status only move forward: a replayed or late
+ * write never replaces a final status.
+ */
+public final class ResultRows {
+
+    public static final String UPSERT_SQL =
+            "INSERT INTO inference_results (request_id, user_id, model, status, input_tokens,"
+                    + " charged_tokens, error_code, submitted_at, completed_at, embeddings)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)"
+                    + " ON CONFLICT (request_id) DO UPDATE SET"
+                    + " user_id = EXCLUDED.user_id, model = EXCLUDED.model, status = EXCLUDED.status,"
+                    + " input_tokens = EXCLUDED.input_tokens, charged_tokens = EXCLUDED.charged_tokens,"
+                    + " error_code = EXCLUDED.error_code, submitted_at = EXCLUDED.submitted_at,"
+                    + " completed_at = EXCLUDED.completed_at, embeddings = EXCLUDED.embeddings"
+                    + " WHERE inference_results.status = 'queued'";
+
+    private ResultRows() {}
+
+    /** Binds a result; embeddings are stored only when asked, as they dominate the row size. */
+    public static JdbcStatementBuilder<InferenceResult> binder(boolean storeEmbeddings) {
+        return (statement, result) -> bind(statement, result, storeEmbeddings);
+    }
+
+    static void bind(PreparedStatement statement, InferenceResult result, boolean storeEmbeddings)
+            throws SQLException {
+        statement.setString(1, result.requestId());
+        statement.setString(2, result.userId());
+        statement.setString(3, result.model());
+        statement.setString(4, result.status().wireName());
+        statement.setInt(5, result.inputTokens());
+        statement.setInt(6, result.chargedTokens());
+        statement.setString(7, result.errorCode());
+        statement.setTimestamp(8, new Timestamp(result.submittedAt()));
+        if (result.completedAt() > 0) {
+            statement.setTimestamp(9, new Timestamp(result.completedAt()));
+        } else {
+            statement.setNull(9, Types.TIMESTAMP);
+        }
+        if (storeEmbeddings && result.embeddings() != null) {
+            statement.setString(10, embeddingsJson(result.embeddings()));
+        } else {
+            statement.setNull(10, Types.VARCHAR);
+        }
+    }
+
+    static String embeddingsJson(float[][] embeddings) {
+        StringBuilder sb = new StringBuilder(embeddings.length * 384 * 12).append('[');
+        for (int i = 0; i < embeddings.length; i++) {
+            if (i > 0) sb.append(',');
+            sb.append('[');
+            for (int j = 0; j < embeddings[i].length; j++) {
+                if (j > 0) sb.append(',');
+                sb.append(embeddings[i][j]);
+            }
+            sb.append(']');
+        }
+        return sb.append(']').toString();
+    }
+}

@@ -1,0 +1,24 @@
+package dev.streaminfer.functions.sink.kafka;
+
+import dev.streaminfer.functions.model.InferenceResult;
+import dev.streaminfer.functions.serde.ResultDocumentCodec;
+import java.nio.charset.StandardCharsets;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/** Result documents keyed by request id, so a compacted or replayed topic holds one per request. */
+public class ResultRecordSerializer implements KafkaRecordSerializationSchema<InferenceResult> {
+
+    private final String topic;
+
+    public ResultRecordSerializer(String topic) {
+        this.topic = topic;
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(
+            InferenceResult result, KafkaSinkContext context, Long timestamp) {
+        return new ProducerRecord<>(topic, null, timestamp,
+                result.requestId().getBytes(StandardCharsets.UTF_8), ResultDocumentCodec.encode(result));
+    }
+}

@@ -1,0 +1,22 @@
+package dev.streaminfer.functions.sink.redis;
+
+import dev.streaminfer.functions.model.InferenceResult;
+import dev.streaminfer.functions.serde.ResultDocumentCodec;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** Each result becomes its document under {@link RedisKeys#result}, expiring after a TTL. */
+public final class ResultDocumentWrites implements RedisWriteMapper<InferenceResult> {
+
+    private final long ttlSeconds;
+
+    public ResultDocumentWrites(long ttlSeconds) {
+        this.ttlSeconds = ttlSeconds;
+    }
+
+    @Override
+    public List<RedisWrite> toWrites(InferenceResult result) {
+        return List.of(new RedisWrite(RedisKeys.result(result.requestId()),
+                new String(ResultDocumentCodec.encode(result), StandardCharsets.UTF_8), ttlSeconds));
+    }
+}

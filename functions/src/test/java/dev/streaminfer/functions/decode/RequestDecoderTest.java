@@ -1,0 +1,52 @@
+package dev.streaminfer.functions.decode;
+
+import static dev.streaminfer.functions.TestRequests.rawRecord;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.streaminfer.functions.inference.ModelRegistry;
+import dev.streaminfer.functions.model.RawRecord;
+import org.junit.jupiter.api.Test;
+
+class RequestDecoderTest {
+
+    /** One token per whitespace-separated word: enough to test the decisions, not the tokenizer. */
+    private final RequestDecoder decoder = new RequestDecoder(ModelRegistry.bundled(),
+            spec -> text -> text.split("\\s+").length);
+
+    @Test
+    void validRecordBecomesARequestWithItsTokenCount() {
+        RequestDecoder.Outcome outcome = decoder.decode(rawRecord("alice",
+                "{\"request_id\":\"r1\",\"user_id\":\"alice\",\"inputs\":[\"one two\",\"three\"]}", 3));
+        assertThat(outcome.deadLetter()).isNull();
+        assertThat(outcome.request().inputTokens()).isEqualTo(3);
+    }
+
+    @Test
+    void unknownModelGoesToTheDeadLetters() {
+        RawRecord raw = rawRecord("alice",
+                "{\"request_id\":\"r1\",\"user_id\":\"alice\",\"model\":\"gpt-9\",\"inputs\":[\"x\"]}", 9);
+        RequestDecoder.Outcome outcome = decoder.decode(raw);
+        assertThat(outcome.request()).isNull();
+        assertThat(outcome.deadLetter().reason()).isEqualTo("unknown_model");
+        assertThat(outcome.deadLetter().source()).isSameAs(raw);
+    }
+
+    @Test
+    void inputOverTheModelLimitGoesToTheDeadLetters() {
+        String tooLong = "word ".repeat(ModelRegistry.ALL_MINILM_L6_V2_Q.maxInputTokens() + 1);
+        RequestDecoder.Outcome outcome = decoder.decode(rawRecord("alice",
+                "{\"request_id\":\"r1\",\"user_id\":\"alice\",\"inputs\":[\"" + tooLong + "\"]}", 1));
+        assertThat(outcome.deadLetter().reason()).isEqualTo("input_too_long");
+    }
+
+    @Test
+    void tooManyOrEmptyOrBlankInputsGoToTheDeadLetters() {
+        String many = "\"x\",".repeat(256) + "\"x\"";
+        assertThat(decoder.decode(rawRecord("a", "{\"request_id\":\"r\",\"user_id\":\"a\",\"inputs\":[" + many + "]}", 1))
+                .deadLetter().reason()).isEqualTo("too_many_inputs");
+        assertThat(decoder.decode(rawRecord("a", "{\"request_id\":\"r\",\"user_id\":\"a\",\"inputs\":[]}", 1))
+                .deadLetter().reason()).isEqualTo("invalid_request");
+        assertThat(decoder.decode(rawRecord("a", "{\"request_id\":\"r\",\"user_id\":\"a\",\"inputs\":[\"  \"]}", 1))
+                .deadLetter().reason()).isEqualTo("invalid_request");
+    }
+}

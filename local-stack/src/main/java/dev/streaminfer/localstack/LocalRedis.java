@@ -38,6 +38,16 @@ import redis.embedded.RedisServer;
  */
 public final class LocalRedis implements AutoCloseable {
 
+    /** Which redis-server binary to run. */
+    public enum Binaries {
+        /** {@code redis-server} from PATH when there is one, else the bundled binary. */
+        AUTO,
+        /** Only {@code redis-server} from PATH. */
+        SYSTEM,
+        /** Only the binary bundled in embedded-redis. */
+        EMBEDDED
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(LocalRedis.class);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
 
@@ -47,12 +57,19 @@ public final class LocalRedis implements AutoCloseable {
     private final Path logFile;
     private final Path outFile;
 
+    private final Binaries binaries;
     private Process process;
     private RedisServer embedded;
     private String description = "not started";
 
     /** Redis on 127.0.0.1:{@code port}; pid file, log and working directory in {@code dir}. */
     public LocalRedis(int port, Path dir) {
+        this(port, dir, Binaries.AUTO);
+    }
+
+    /** Redis on 127.0.0.1:{@code port} with the given choice of binary. */
+    public LocalRedis(int port, Path dir, Binaries binaries) {
+        this.binaries = binaries;
         this.port = port;
         this.dir = dir.toAbsolutePath().normalize();
         this.pidFile = this.dir.resolve("redis.pid");
@@ -76,7 +93,11 @@ public final class LocalRedis implements AutoCloseable {
             throw new IllegalStateException("cannot start Redis on 127.0.0.1:" + port + ": the port is already in use by another"
                     + " program. Stop it, or set REDIS_URL to use an existing server.");
         }
-        Optional<Path> binary = Os.onPath("redis-server");
+        Optional<Path> binary = binaries == Binaries.EMBEDDED ? Optional.empty() : Os.onPath("redis-server");
+        if (binary.isEmpty() && binaries == Binaries.SYSTEM) {
+            throw new IllegalStateException("cannot start Redis: there is no redis-server on PATH. Fix: install Redis"
+                    + " (apt-get install redis-server), or set REDIS_URL to an external server.");
+        }
         if (binary.isPresent()) {
             startSystemBinary(binary.get());
         } else {
@@ -212,8 +233,9 @@ public final class LocalRedis implements AutoCloseable {
             embedded = server;
             description = "embedded-redis bundled binary";
         } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException("cannot start Redis on 127.0.0.1:" + port + ": there is no redis-server on PATH and"
-                    + " the binary bundled with embedded-redis failed (" + e.getMessage() + "). Fix: install Redis"
+            throw new IllegalStateException("cannot start Redis on 127.0.0.1:" + port + ": "
+                    + (binaries == Binaries.AUTO ? "there is no redis-server on PATH and " : "")
+                    + "the binary bundled with embedded-redis failed (" + e.getMessage() + "). Fix: install Redis"
                     + " (apt-get install redis-server), or set REDIS_URL to an external server.", e);
         }
     }

@@ -1,0 +1,61 @@
+package dev.streaminfer.api;
+
+import dev.streaminfer.functions.model.ErrorCode;
+
+/**
+ * One error answer: HTTP status, snake_case code and a message a client can act on (never the
+ * caller's key or input text). {@code retryAfterSeconds} > 0 adds a {@code Retry-After} header.
+ *
+ * <p>Codes come from the shared {@link ErrorCode}; the few conditions that only the HTTP layer
+ * knows (a dependency down, a wrong method, a bug) use the constants below.
+ */
+public record ApiError(int status, String code, String message, long retryAfterSeconds) {
+
+    /** A dependency (Redis, PostgreSQL) needed to answer is unreachable; nothing was accepted. */
+    public static final String UNAVAILABLE = "service_unavailable";
+    /** The route exists but not with this method. */
+    public static final String METHOD_NOT_ALLOWED = "method_not_allowed";
+    /** A bug: never caused by input, always logged. */
+    public static final String INTERNAL = "internal_error";
+    /** The same Idempotency-Key is still being processed by a concurrent request. */
+    public static final String IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress";
+
+    public ApiError(int status, String code, String message) {
+        this(status, code, message, 0);
+    }
+
+    public static ApiError of(ErrorCode code, String message) {
+        return new ApiError(statusOf(code), code.code(), message);
+    }
+
+    public ApiException exception() {
+        return new ApiException(this);
+    }
+
+    /** The HTTP status DESIGN.md gives each shared error code. */
+    public static int statusOf(ErrorCode code) {
+        return switch (code) {
+            case INVALID_REQUEST, INPUT_TOO_LONG, TOO_MANY_INPUTS, NOT_JSON, MISSING_FIELD, WRONG_TYPE -> 400;
+            case UNAUTHORIZED -> 401;
+            case FORBIDDEN -> 403;
+            case UNKNOWN_MODEL, NOT_FOUND -> 404;
+            case ALREADY_FINAL -> 409;
+            case PAYLOAD_TOO_LARGE -> 413;
+            case QUOTA_EXCEEDED -> 429;
+            case KAFKA_UNAVAILABLE -> 503;
+            case DEADLINE_EXCEEDED, INFERENCE_FAILED, CANCELLED -> 409;
+        };
+    }
+
+    public static ApiError notFound(String what) {
+        return of(ErrorCode.NOT_FOUND, what);
+    }
+
+    public static ApiError unavailable(String message) {
+        return new ApiError(503, UNAVAILABLE, message, 1);
+    }
+
+    public static ApiError kafkaUnavailable(String message) {
+        return new ApiError(503, ErrorCode.KAFKA_UNAVAILABLE.code(), message, 1);
+    }
+}

@@ -1,0 +1,114 @@
+package dev.streaminfer.api.kafka;
+
+import dev.streaminfer.functions.model.InferenceRequest;
+import dev.streaminfer.functions.serde.InferenceRequestCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * One shared idempotent producer ({@code acks=all}, {@code enable.idempotence=true}). Its
+ * timeouts split {@code kafkaTimeout} between waiting for metadata ({@code max.block.ms}) and
+ * delivery ({@code delivery.timeout.ms}), so every future completes, successfully or with
+ * {@link PublishFailedException}, within {@code kafkaTimeout} of the call.
+ */
+public final class KafkaRequestPublisher implements RequestPublisher {
+
+    public static final String TRACEPARENT_HEADER = "traceparent";
+
+    private final Producer<byte[], byte[]> producer;
+    private final String requestsTopic;
+    private final String quotaUpdatesTopic;
+
+    public KafkaRequestPublisher(String bootstrapServers, String requestsTopic, String quotaUpdatesTopic,
+                                 Duration kafkaTimeout) {
+        this.producer = new KafkaProducer<>(producerProperties(bootstrapServers, kafkaTimeout));
+        this.requestsTopic = requestsTopic;
+        this.quotaUpdatesTopic = quotaUpdatesTopic;
+    }
+
+    /** The producer settings; public so the benchmark measures the raw producer with the same ones. */
+    public static Properties producerProperties(String bootstrapServers, Duration kafkaTimeout) {
+        long total = Math.max(2_000, kafkaTimeout.toMillis());
+        long linger = 2;
+        long maxBlock = total / 2;
+        long delivery = total - maxBlock;
+        long requestTimeout = Math.max(500, delivery - linger - 1);
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "streaminfer-ingest-api");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, String.valueOf(linger));
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(4 * 1024 * 1024));
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(maxBlock));
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(requestTimeout));
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(delivery, requestTimeout + linger)));
+        p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "1000");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return p;
+    }
+
+    @Override
+    public CompletableFuture<Void> publishRequest(InferenceRequest request) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(requestsTopic,
+                request.userId().getBytes(StandardCharsets.UTF_8), InferenceRequestCodec.encode(request));
+        if (request.traceparent() != null) {
+            record.headers().add(TRACEPARENT_HEADER, request.traceparent().getBytes(StandardCharsets.US_ASCII));
+        }
+        return send(record);
+    }
+
+    @Override
+    public CompletableFuture<Void> publishCancel(CancelMarker marker) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(requestsTopic,
+                marker.userId().getBytes(StandardCharsets.UTF_8), marker.toJsonBytes());
+        record.headers().add(CancelMarker.TYPE_HEADER, CancelMarker.TYPE_CANCEL.getBytes(StandardCharsets.US_ASCII));
+        return send(record);
+    }
+
+    @Override
+    public CompletableFuture<Void> publishQuotaUpdate(QuotaUpdate update) {
+        return send(new ProducerRecord<>(quotaUpdatesTopic,
+                update.userId().getBytes(StandardCharsets.UTF_8), update.toJsonBytes()));
+    }
+
+    private CompletableFuture<Void> send(ProducerRecord<byte[], byte[]> record) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            producer.send(record, (metadata, error) -> {
+                if (error == null) {
+                    done.complete(null);
+                } else {
+                    done.completeExceptionally(new PublishFailedException(
+                            "kafka write to " + record.topic() + " failed: " + error.getClass().getSimpleName()
+                                    + ": " + error.getMessage(), error));
+                }
+            });
+        } catch (RuntimeException e) {
+            // max.block.ms elapsed waiting for metadata, buffer full, or closed
+            done.completeExceptionally(new PublishFailedException(
+                    "kafka write to " + record.topic() + " refused: " + e.getMessage(), e));
+        }
+        return done;
+    }
+
+    @Override
+    public void flush() {
+        producer.flush();
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,162 @@
+package dev.streaminfer.api.request;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.streaminfer.api.ApiError;
+import dev.streaminfer.functions.inference.ModelRegistry;
+import dev.streaminfer.functions.inference.ModelSpec;
+import dev.streaminfer.functions.model.ErrorCode;
+import dev.streaminfer.functions.model.Priority;
+import dev.streaminfer.functions.serde.Json;
+import dev.streaminfer.functions.validation.InputValidator;
+import dev.streaminfer.functions.validation.RequestLimits;
+import dev.streaminfer.functions.validation.TokenCounter;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Parses and validates a {@code POST /v1/inference} body. Every failure is an {@link ApiError}
+ * with the status and code of DESIGN.md; messages name the field, never echo input text.
+ *
+ * <p>Order: JSON within the {@link Json} stream limits → an object with known fields only →
+ * {@code model} (404 if unknown) → {@code inputs} shape → {@code priority} → {@code timeout_ms}
+ * → count and token length of the inputs with the model's own tokenizer
+ * ({@link InputValidator}, shared with the job).
+ */
+public final class InferenceBodyParser {
+
+    static final Set<String> FIELDS = Set.of("model", "inputs", "priority", "timeout_ms");
+
+    private final ModelRegistry registry;
+    private final Function<String, TokenCounter> tokenizers;
+
+    /**
+     * @param tokenizers the shared, loaded-once tokenizer of each model in {@code registry}
+     */
+    public InferenceBodyParser(ModelRegistry registry, Function<String, TokenCounter> tokenizers) {
+        this.registry = registry;
+        this.tokenizers = tokenizers;
+    }
+
+    /** Either the parsed request or why not. */
+    public record Outcome(ParsedInference request, ApiError error) {
+        public boolean isValid() {
+            return error == null;
+        }
+    }
+
+    public Outcome parse(byte[] body) {
+        if (body == null || body.length == 0) {
+            return failed(ErrorCode.NOT_JSON, "the body is empty; expected a JSON object");
+        }
+        JsonNode root;
+        try {
+            root = Json.mapper().readTree(body);
+        } catch (StreamConstraintsException e) {
+            return failed(ErrorCode.INVALID_REQUEST,
+                    "the JSON exceeds a limit (nesting depth " + Json.MAX_NESTING_DEPTH + ", number length "
+                            + Json.MAX_NUMBER_LENGTH + ")");
+        } catch (JsonProcessingException e) {
+            if (e.getCause() instanceof StreamConstraintsException) {
+                return failed(ErrorCode.INVALID_REQUEST, "the JSON exceeds a parser limit");
+            }
+            return failed(ErrorCode.NOT_JSON, "the body is not valid JSON (line "
+                    + (e.getLocation() == null ? "?" : e.getLocation().getLineNr()) + ")");
+        } catch (IOException | RuntimeException e) {
+            return failed(ErrorCode.NOT_JSON, "the body is not valid JSON");
+        }
+        if (root == null || root.isMissingNode()) {
+            return failed(ErrorCode.NOT_JSON, "the body is empty; expected a JSON object");
+        }
+        if (!root.isObject()) {
+            return failed(ErrorCode.WRONG_TYPE, "the body must be a JSON object");
+        }
+        for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                return failed(ErrorCode.INVALID_REQUEST, "unknown field '" + truncate(name)
+                        + "'; allowed: model, inputs, priority, timeout_ms");
+            }
+        }
+
+        String modelName = registry.defaultModel();
+        JsonNode model = root.get("model");
+        if (model != null && !model.isNull()) {
+            if (!model.isTextual()) {
+                return failed(ErrorCode.WRONG_TYPE, "model must be a string");
+            }
+            modelName = model.textValue();
+        }
+        ModelSpec spec = registry.find(modelName).orElse(null);
+        if (spec == null) {
+            return failed(ErrorCode.UNKNOWN_MODEL, "unknown model '" + truncate(modelName) + "'; see GET /v1/models");
+        }
+
+        JsonNode inputsNode = root.get("inputs");
+        if (inputsNode == null || inputsNode.isNull()) {
+            return failed(ErrorCode.MISSING_FIELD, "inputs is required: a non-empty array of strings");
+        }
+        if (!inputsNode.isArray()) {
+            return failed(ErrorCode.WRONG_TYPE, "inputs must be an array of strings");
+        }
+        if (inputsNode.size() > RequestLimits.MAX_INPUTS) {
+            return failed(ErrorCode.TOO_MANY_INPUTS,
+                    "at most " + RequestLimits.MAX_INPUTS + " inputs per request, got " + inputsNode.size());
+        }
+        String[] inputs = new String[inputsNode.size()];
+        for (int i = 0; i < inputs.length; i++) {
+            JsonNode item = inputsNode.get(i);
+            if (!item.isTextual()) {
+                return failed(ErrorCode.WRONG_TYPE, "inputs[" + i + "] must be a string");
+            }
+            inputs[i] = item.textValue();
+        }
+
+        Priority priority = Priority.NORMAL;
+        JsonNode priorityNode = root.get("priority");
+        if (priorityNode != null && !priorityNode.isNull()) {
+            if (!priorityNode.isTextual() || Priority.fromWireName(priorityNode.textValue()).isEmpty()) {
+                return failed(ErrorCode.INVALID_REQUEST, "priority must be one of low, normal, high");
+            }
+            priority = Priority.fromWireName(priorityNode.textValue()).get();
+        }
+
+        long timeoutMs = RequestLimits.DEFAULT_TIMEOUT_MS;
+        JsonNode timeout = root.get("timeout_ms");
+        if (timeout != null && !timeout.isNull()) {
+            if (!timeout.isIntegralNumber() || !timeout.canConvertToLong()) {
+                return failed(ErrorCode.WRONG_TYPE, "timeout_ms must be an integer number of milliseconds");
+            }
+            timeoutMs = timeout.longValue();
+            if (timeoutMs < RequestLimits.MIN_TIMEOUT_MS || timeoutMs > RequestLimits.MAX_TIMEOUT_MS) {
+                return failed(ErrorCode.INVALID_REQUEST, "timeout_ms must be between "
+                        + RequestLimits.MIN_TIMEOUT_MS + " and " + RequestLimits.MAX_TIMEOUT_MS);
+            }
+        }
+
+        InputValidator.Outcome checked =
+                InputValidator.validate(inputs, spec.maxInputTokens(), tokenizers.apply(spec.name()));
+        if (!checked.isValid()) {
+            return failed(checked.failure().code(), checked.failure().message());
+        }
+        return new Outcome(new ParsedInference(spec.name(), inputs, priority, timeoutMs, checked.totalTokens()), null);
+    }
+
+    private static Outcome failed(ErrorCode code, String message) {
+        return new Outcome(null, ApiError.of(code, message));
+    }
+
+    /** Field and model names are echoed (they are not input text) but bounded and printable. */
+    static String truncate(String s) {
+        String cut = s.length() > 64 ? s.substring(0, 64) + "…" : s;
+        StringBuilder b = new StringBuilder(cut.length());
+        for (int i = 0; i < cut.length(); i++) {
+            char ch = cut.charAt(i);
+            b.append(ch < ' ' || ch == 127 ? '?' : ch);
+        }
+        return b.toString();
+    }
+}

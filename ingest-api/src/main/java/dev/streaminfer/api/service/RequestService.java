@@ -1,0 +1,162 @@
+package dev.streaminfer.api.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.streaminfer.api.ApiError;
+import dev.streaminfer.api.ApiException;
+import dev.streaminfer.api.auth.Caller;
+import dev.streaminfer.api.kafka.CancelMarker;
+import dev.streaminfer.api.kafka.RequestPublisher;
+import dev.streaminfer.api.store.RequestStore;
+import dev.streaminfer.functions.model.ErrorCode;
+import dev.streaminfer.functions.model.RequestStatus;
+import dev.streaminfer.functions.serde.Json;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Reading and cancelling one's own requests. A request belongs to a caller when its result
+ * document (job) or accepted marker (API) names the caller's user id; anything else, including
+ * another user's request, is reported exactly like an unknown id.
+ *
+ * <p>What a caller sees, in order: the job's result document if there is one (it is the truth);
+ * else {@code cancelled} if a cancel marker exists; else the {@code queued} document the API
+ * wrote when it accepted the request.
+ */
+public final class RequestService {
+
+    private final RequestStore store;
+    private final RequestPublisher publisher;
+    private final Clock clock;
+    private final Duration kafkaTimeout;
+    private final Duration markerTtl;
+
+    public RequestService(RequestStore store, RequestPublisher publisher, Clock clock, Duration kafkaTimeout,
+                          Duration markerTtl) {
+        this.store = store;
+        this.publisher = publisher;
+        this.clock = clock;
+        this.kafkaTimeout = kafkaTimeout;
+        this.markerTtl = markerTtl;
+    }
+
+    /** The caller's view of a request: its document, or empty (unknown or not the caller's). */
+    public Optional<ObjectNode> status(Caller caller, String requestId) {
+        if (!RequestIds.isPlausible(requestId)) {
+            return Optional.empty();
+        }
+        try {
+            Optional<ObjectNode> result = ownDocument(store.resultDocument(requestId), caller);
+            if (result.isPresent()) {
+                return result;
+            }
+            if (store.resultDocument(requestId).isPresent()) {
+                return Optional.empty(); // someone else's
+            }
+            Optional<ObjectNode> accepted = ownDocument(store.acceptedDocument(requestId), caller);
+            if (accepted.isEmpty()) {
+                return Optional.empty();
+            }
+            Optional<String> cancel = store.cancelMarker(requestId);
+            return Optional.of(cancel.isPresent() ? asCancelled(accepted.get(), cancel.get()) : accepted.get());
+        } catch (RequestStore.StoreUnavailableException e) {
+            throw ApiError.unavailable("Redis is not reachable").exception();
+        }
+    }
+
+    /** How a cancel ended. */
+    public enum CancelOutcome { CANCELLED, NOT_FOUND, ALREADY_FINAL }
+
+    /**
+     * Records a cancellation: the Redis marker {@code inference:cancel:{id}} and a cancel record on
+     * Kafka. Idempotent: cancelling a cancelled request answers {@code CANCELLED} again (and
+     * re-sends the Kafka marker, so a DELETE that failed half-way can simply be repeated).
+     */
+    public CancelOutcome cancel(Caller caller, String requestId) {
+        if (!RequestIds.isPlausible(requestId)) {
+            return CancelOutcome.NOT_FOUND;
+        }
+        CancelMarker marker;
+        try {
+            Optional<String> resultDoc = store.resultDocument(requestId);
+            if (resultDoc.isPresent()) {
+                Optional<ObjectNode> own = ownDocument(resultDoc, caller);
+                if (own.isEmpty()) {
+                    return CancelOutcome.NOT_FOUND;
+                }
+                Optional<RequestStatus> status = RequestStatus.fromWireName(own.get().path("status").asText());
+                if (status.isPresent() && status.get() == RequestStatus.CANCELLED) {
+                    return CancelOutcome.CANCELLED;
+                }
+                if (status.isEmpty() || status.get().isFinal()) {
+                    return CancelOutcome.ALREADY_FINAL;
+                }
+            }
+            Optional<ObjectNode> accepted = ownDocument(store.acceptedDocument(requestId), caller);
+            if (accepted.isEmpty() && resultDoc.isEmpty()) {
+                return CancelOutcome.NOT_FOUND;
+            }
+            marker = new CancelMarker(requestId, caller.userId(), clock.millis());
+            if (!store.putCancelIfAbsent(requestId, marker.toJsonString(), markerTtl.plus(Duration.ofDays(1)))) {
+                marker = store.cancelMarker(requestId).map(RequestService::parseMarker).orElse(marker);
+            }
+        } catch (RequestStore.StoreUnavailableException e) {
+            throw ApiError.unavailable("Redis is not reachable; the request was not cancelled").exception();
+        }
+        try {
+            publisher.publishCancel(marker).get(kafkaTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw ApiError.kafkaUnavailable(
+                    "Kafka did not acknowledge the cancellation; repeat the DELETE").exception();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(ApiError.kafkaUnavailable("interrupted"));
+        }
+        return CancelOutcome.CANCELLED;
+    }
+
+    private static CancelMarker parseMarker(String json) {
+        try {
+            JsonNode node = Json.mapper().readTree(json);
+            return new CancelMarker(node.path("request_id").asText(), node.path("user_id").asText(),
+                    node.path("cancelled_at").asLong());
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static Optional<ObjectNode> ownDocument(Optional<String> json, Caller caller) {
+        if (json.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode node = Json.mapper().readTree(json.get());
+            if (node instanceof ObjectNode doc && caller.userId().equals(doc.path("user_id").asText(null))) {
+                return Optional.of(doc);
+            }
+        } catch (Exception e) {
+            // not a document: treat as absent
+        }
+        return Optional.empty();
+    }
+
+    private static ObjectNode asCancelled(ObjectNode queued, String markerJson) {
+        ObjectNode doc = queued.deepCopy();
+        doc.put("status", RequestStatus.CANCELLED.wireName());
+        ObjectNode usage = doc.with("usage");
+        usage.put("charged_tokens", 0);
+        ObjectNode error = doc.putObject("error");
+        error.put("code", ErrorCode.CANCELLED.code());
+        error.put("message", "cancelled by the user");
+        CancelMarker marker = parseMarker(markerJson);
+        if (marker != null && marker.cancelledAt() > 0) {
+            doc.put("completed_at", Instant.ofEpochMilli(marker.cancelledAt()).toString());
+        }
+        return doc;
+    }
+}

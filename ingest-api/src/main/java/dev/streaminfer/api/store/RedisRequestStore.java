@@ -1,0 +1,128 @@
+package dev.streaminfer.api.store;
+
+import io.lettuce.core.RedisException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * {@link RequestStore} over one shared, multiplexed Lettuce connection (thread-safe; no
+ * per-request connection). Commands time out after the connection's timeout and fail fast while
+ * disconnected, surfacing as {@link StoreUnavailableException}.
+ */
+public final class RedisRequestStore implements RequestStore {
+
+    private static final String RELEASE_IF_EQUAL =
+            "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+    private final RedisCommands<String, String> redis;
+
+    public RedisRequestStore(StatefulRedisConnection<String, String> connection) {
+        this.redis = connection.sync();
+    }
+
+    @Override
+    public Optional<String> resultDocument(String requestId) {
+        return call(() -> Optional.ofNullable(redis.get(ApiRedisKeys.result(requestId))));
+    }
+
+    @Override
+    public Map<String, String> resultDocuments(List<String> requestIds) {
+        if (requestIds.isEmpty()) {
+            return Map.of();
+        }
+        return call(() -> {
+            String[] keys = requestIds.stream().map(ApiRedisKeys::result).toArray(String[]::new);
+            Map<String, String> found = new HashMap<>();
+            var values = redis.mget(keys);
+            for (int i = 0; i < values.size(); i++) {
+                if (values.get(i).hasValue()) {
+                    found.put(requestIds.get(i), values.get(i).getValue());
+                }
+            }
+            return found;
+        });
+    }
+
+    @Override
+    public void putAccepted(String requestId, String queuedDocument, Duration ttl) {
+        call(() -> redis.set(ApiRedisKeys.accepted(requestId), queuedDocument, SetArgs.Builder.px(ttl.toMillis())));
+    }
+
+    @Override
+    public Optional<String> acceptedDocument(String requestId) {
+        return call(() -> Optional.ofNullable(redis.get(ApiRedisKeys.accepted(requestId))));
+    }
+
+    @Override
+    public boolean putCancelIfAbsent(String requestId, String marker, Duration ttl) {
+        return call(() -> "OK".equals(
+                redis.set(ApiRedisKeys.cancel(requestId), marker, SetArgs.Builder.nx().px(ttl.toMillis()))));
+    }
+
+    @Override
+    public Optional<String> cancelMarker(String requestId) {
+        return call(() -> Optional.ofNullable(redis.get(ApiRedisKeys.cancel(requestId))));
+    }
+
+    @Override
+    public Optional<String> usage(String userId) {
+        return call(() -> Optional.ofNullable(redis.get(ApiRedisKeys.usage(userId))));
+    }
+
+    @Override
+    public Optional<String> claimIdempotency(String key, String value, Duration ttl) {
+        return call(() -> {
+            // SET NX then GET; a claim that expires between the two is retried.
+            for (int attempt = 0; attempt < 3; attempt++) {
+                if ("OK".equals(redis.set(key, value, SetArgs.Builder.nx().px(ttl.toMillis())))) {
+                    return Optional.<String>empty();
+                }
+                String existing = redis.get(key);
+                if (existing != null) {
+                    return Optional.of(existing);
+                }
+            }
+            throw new RedisException("idempotency key flapping");
+        });
+    }
+
+    @Override
+    public void updateIdempotency(String key, String value, Duration ttl) {
+        call(() -> redis.set(key, value, SetArgs.Builder.xx().px(ttl.toMillis())));
+    }
+
+    @Override
+    public void releaseIdempotency(String key, String expectedValue) {
+        call(() -> redis.<Long>eval(RELEASE_IF_EQUAL, ScriptOutputType.INTEGER, new String[] {key}, expectedValue));
+    }
+
+    @Override
+    public Optional<String> idempotency(String key) {
+        return call(() -> Optional.ofNullable(redis.get(key)));
+    }
+
+    @Override
+    public boolean ping() {
+        try {
+            return "PONG".equals(redis.ping());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static <T> T call(Supplier<T> command) {
+        try {
+            return command.get();
+        } catch (RedisException e) {
+            throw new StoreUnavailableException("redis: " + e.getMessage(), e);
+        }
+    }
+}

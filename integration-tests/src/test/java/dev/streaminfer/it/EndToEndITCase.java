@@ -1,0 +1,104 @@
+package dev.streaminfer.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.streaminfer.functions.sink.kafka.DeadLetterSerializer;
+import dev.streaminfer.functions.sink.redis.RedisKeys;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** HTTP POST → Kafka → the job on a MiniCluster → PostgreSQL, Redis, results topic → HTTP GET. */
+class EndToEndITCase {
+
+    @RegisterExtension
+    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    private static PipelineFixture fixture;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fixture = new PipelineFixture();
+        fixture.startJob();
+        fixture.startApi();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        fixture.close();
+    }
+
+    @Test
+    void acceptedRequestCompletesInEverySink() throws Exception {
+        HttpResponse<String> accepted = fixture.post("/v1/inference",
+                "{\"inputs\":[\"Flink keeps state exactly once.\",\"Kafka is a log.\"]}");
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String requestId = fixture.json(accepted.body()).path("request_id").asText();
+        assertThat(fixture.json(accepted.body()).path("status").asText()).isEqualTo("queued");
+
+        JsonNode doc = fixture.awaitFinal(requestId, Duration.ofSeconds(90));
+        assertThat(doc.path("status").asText()).isEqualTo("completed");
+        assertThat(doc.path("user_id").asText()).isEqualTo(fixture.userId);
+        assertThat(doc.path("model").asText()).isEqualTo("all-minilm-l6-v2-q");
+        assertThat(doc.at("/result/embeddings").size()).isEqualTo(2);
+        assertThat(doc.at("/result/embeddings/0").size()).isEqualTo(384);
+        int tokens = doc.at("/usage/input_tokens").asInt();
+        // [CLS] + words/punctuation + [SEP] for both sentences: counted by the model's tokenizer.
+        assertThat(tokens).isBetween(12, 24);
+        assertThat(doc.at("/usage/charged_tokens").asInt()).isEqualTo(tokens);
+
+        PipelineFixture.Row row = fixture.awaitResultRow(requestId, Duration.ofSeconds(30));
+        assertThat(row.status()).isEqualTo("completed");
+        assertThat(row.userId()).isEqualTo(fixture.userId);
+        assertThat(row.chargedTokens()).isEqualTo(tokens);
+        assertThat(row.latencyMs()).isNotNegative();
+        assertThat(fixture.countRows(requestId)).isEqualTo(1);
+
+        assertThat(fixture.json(fixture.redisGet(RedisKeys.result(requestId))).path("status").asText())
+                .isEqualTo("completed");
+
+        List<ConsumerRecord<byte[], byte[]>> results = fixture.consume(fixture.resultsTopic,
+                records -> records.stream().anyMatch(r -> requestId.equals(key(r))), Duration.ofSeconds(60));
+        ConsumerRecord<byte[], byte[]> result = results.stream()
+                .filter(r -> requestId.equals(key(r))).findFirst().orElseThrow();
+        assertThat(fixture.json(new String(result.value(), StandardCharsets.UTF_8)).at("/result/embeddings/1").size())
+                .isEqualTo(384);
+    }
+
+    @Test
+    void poisonRecordGoesToTheDlqAndTheJobKeepsRunning() throws Exception {
+        byte[] poison = "{\"request_id\": 42, \"inputs\": \"oops\"".getBytes(StandardCharsets.UTF_8);
+        fixture.produce(fixture.requestsTopic, fixture.userId.getBytes(StandardCharsets.UTF_8), poison);
+
+        List<ConsumerRecord<byte[], byte[]>> dead = fixture.consume(fixture.dlqTopic,
+                records -> !records.isEmpty(), Duration.ofSeconds(60));
+        assertThat(dead).hasSize(1);
+        assertThat(dead.get(0).value()).isEqualTo(poison);
+        assertThat(header(dead.get(0), DeadLetterSerializer.REASON)).isEqualTo("not_json");
+        assertThat(header(dead.get(0), DeadLetterSerializer.SOURCE_TOPIC)).isEqualTo(fixture.requestsTopic);
+        assertThat(header(dead.get(0), DeadLetterSerializer.SOURCE_OFFSET)).matches("\\d+");
+
+        HttpResponse<String> accepted = fixture.post("/v1/inference", "{\"inputs\":[\"still alive?\"]}");
+        assertThat(accepted.statusCode()).isEqualTo(202);
+        JsonNode doc = fixture.awaitFinal(fixture.json(accepted.body()).path("request_id").asText(), Duration.ofSeconds(60));
+        assertThat(doc.path("status").asText()).isEqualTo("completed");
+    }
+
+    private static String key(ConsumerRecord<byte[], byte[]> record) {
+        return record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,230 @@
+package dev.streaminfer.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streaminfer.api.ApiConfig;
+import dev.streaminfer.api.IngestApi;
+import dev.streaminfer.api.auth.ApiKeyStore;
+import dev.streaminfer.jobs.InferenceJob;
+import dev.streaminfer.jobs.JobOptions;
+import dev.streaminfer.localstack.ServiceEndpoints;
+import dev.streaminfer.localstack.TestServices;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The whole system for one test class, over the shared real services: its own topics (so test
+ * classes never see each other's records), the job on the MiniCluster, the ingest API, and a
+ * user with an API key. Plus the small clients a test needs to look at every sink.
+ */
+final class PipelineFixture implements AutoCloseable {
+
+    final ServiceEndpoints services = TestServices.get().endpoints();
+    final String suffix = UUID.randomUUID().toString().substring(0, 8);
+    final String requestsTopic = "inference-requests-" + suffix;
+    final String resultsTopic = "inference-results-" + suffix;
+    final String dlqTopic = "inference-dlq-" + suffix;
+    final String quotaTopic = "quota-updates-" + suffix;
+    final String userId = "user-" + suffix;
+    final String apiKey = "key-" + UUID.randomUUID();
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final RedisClient redisClient = RedisClient.create(services.redisUrl());
+    private final StatefulRedisConnection<String, String> redis = redisClient.connect();
+    private JobClient job;
+    private IngestApi api;
+
+    PipelineFixture() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, services.kafkaBootstrapServers()))) {
+            admin.createTopics(List.of(
+                    new NewTopic(requestsTopic, 4, (short) 1),
+                    new NewTopic(resultsTopic, 4, (short) 1),
+                    new NewTopic(dlqTopic, 1, (short) 1),
+                    new NewTopic(quotaTopic, 4, (short) 1).configs(Map.of("cleanup.policy", "compact"))))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        ApiKeyStore.upsert(services.postgresUrl(), services.postgresUser(), services.postgresPassword(),
+                apiKey, userId, "user", "pro");
+    }
+
+    Configuration jobConfiguration() {
+        Map<String, String> args = new HashMap<>(services.asEnvironment());
+        Configuration conf = JobOptions.resolve(new String[] {
+                "--" + JobOptions.REQUESTS_TOPIC.key(), requestsTopic,
+                "--" + JobOptions.RESULTS_TOPIC.key(), resultsTopic,
+                "--" + JobOptions.DLQ_TOPIC.key(), dlqTopic,
+                "--" + JobOptions.KAFKA_GROUP_ID.key(), "job-" + suffix,
+                "--" + JobOptions.TRANSACTIONAL_ID_PREFIX.key(), "results-" + suffix,
+                "--" + JobOptions.CHECKPOINT_INTERVAL.key(), "1 s"}, args);
+        return conf;
+    }
+
+    /** Starts the job on the MiniCluster of the test class and waits until it runs. */
+    JobClient startJob() throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        InferenceJob.define(env, jobConfiguration());
+        job = env.executeAsync(InferenceJob.JOB_NAME + "-" + suffix);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (job.getJobStatus().get() != JobStatus.RUNNING) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("job did not start");
+            Thread.sleep(100);
+        }
+        return job;
+    }
+
+    IngestApi startApi() {
+        api = IngestApi.start(ApiConfig.fromEnvironment(services.asEnvironment()).toBuilder()
+                .port(0).requestsTopic(requestsTopic).quotaUpdatesTopic(quotaTopic).build());
+        return api;
+    }
+
+    HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + api.port() + path))
+                .header("Authorization", "Bearer " + apiKey).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + api.port() + path))
+                .header("Authorization", "Bearer " + apiKey).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    JsonNode json(String body) throws Exception {
+        return json.readTree(body);
+    }
+
+    /** Polls GET /v1/requests/{id} until the document is final. */
+    JsonNode awaitFinal(String requestId, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode doc = null;
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> response = get("/v1/requests/" + requestId);
+            if (response.statusCode() == 200) {
+                doc = json(response.body());
+                if (!"queued".equals(doc.path("status").asText())) {
+                    return doc;
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("request " + requestId + " not final within " + timeout + "; last: " + doc);
+    }
+
+    String redisGet(String key) {
+        return redis.sync().get(key);
+    }
+
+    Connection postgres() throws SQLException {
+        return DriverManager.getConnection(services.postgresUrl(), services.postgresUser(), services.postgresPassword());
+    }
+
+    record Row(String status, String userId, int inputTokens, int chargedTokens, String errorCode, long latencyMs) {}
+
+    /** Waits for the request's row in inference_results (the JDBC sink writes in batches). */
+    Row awaitResultRow(String requestId, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try (Connection c = postgres(); PreparedStatement s = c.prepareStatement(
+                    "SELECT status, user_id, input_tokens, charged_tokens, error_code, latency_ms"
+                            + " FROM inference_results WHERE request_id = ?")) {
+                s.setString(1, requestId);
+                try (ResultSet r = s.executeQuery()) {
+                    if (r.next()) {
+                        return new Row(r.getString(1), r.getString(2), r.getInt(3), r.getInt(4), r.getString(5), r.getLong(6));
+                    }
+                }
+            }
+            if (System.nanoTime() > deadline) throw new AssertionError("no row for " + requestId);
+            Thread.sleep(200);
+        }
+    }
+
+    long countRows(String requestId) throws Exception {
+        try (Connection c = postgres(); PreparedStatement s = c.prepareStatement(
+                "SELECT count(*) FROM inference_results WHERE request_id = ?")) {
+            s.setString(1, requestId);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getLong(1);
+            }
+        }
+    }
+
+    void produce(String topic, byte[] key, byte[] value) throws Exception {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, services.kafkaBootstrapServers());
+        try (KafkaProducer<byte[], byte[]> producer =
+                     new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Reads committed records of {@code topic} until {@code done} holds or the timeout passes. */
+    List<ConsumerRecord<byte[], byte[]>> consume(
+            String topic, Predicate<List<ConsumerRecord<byte[], byte[]>>> done, Duration timeout) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, services.kafkaBootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                     new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!done.test(records) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (api != null) api.close();
+        if (job != null) {
+            try {
+                job.cancel().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // already finished or failed; nothing left to stop
+            }
+        }
+        redis.close();
+        redisClient.shutdown();
+    }
+}

@@ -1,0 +1,86 @@
+package dev.streaminfer.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.streaminfer.functions.inference.ModelRegistry;
+import dev.streaminfer.functions.model.DeadLetter;
+import dev.streaminfer.functions.model.InferenceResult;
+import dev.streaminfer.functions.model.RawRecord;
+import dev.streaminfer.functions.model.RequestStatus;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.util.CloseableIterator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The processing between source and sinks, on a MiniCluster, fed by a bounded source. */
+class InferenceJobPipelineTest {
+
+    @RegisterExtension
+    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    private static final long NOW = System.currentTimeMillis();
+
+    private static RawRecord record(long offset, String json) {
+        return new RawRecord("alice".getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8),
+                "inference-requests", 0, offset, NOW, null);
+    }
+
+    private static String request(String id, String user, String text, long deadline) {
+        return "{\"request_id\":\"" + id + "\",\"user_id\":\"" + user + "\",\"inputs\":[\"" + text
+                + "\"],\"submitted_at\":" + NOW + ",\"deadline\":" + deadline + "}";
+    }
+
+    @Test
+    void goodRecordsCompletePoisonIsDeadLetteredPastDeadlineExpires() throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        DataStream<RawRecord> raw = env.fromData(TypeInformation.of(RawRecord.class),
+                record(0, request("r-1", "alice", "hello world", NOW + 600_000)),
+                record(1, "this is not json"),
+                record(2, request("r-2", "bob", "streaming inference", NOW + 600_000)),
+                record(3, "{\"request_id\":\"r-3\",\"user_id\":\"bob\",\"model\":\"nope\",\"inputs\":[\"x\"]}"),
+                record(4, request("r-4", "bob", "too late", 1)));
+
+        InferenceJob.Outputs outputs = InferenceJob.buildPipeline(
+                raw, JobOptions.resolve(new String[0], Map.of()), ModelRegistry.bundled());
+        CloseableIterator<InferenceResult> results = outputs.results().collectAsync();
+        CloseableIterator<DeadLetter> deadLetters = outputs.deadLetters().collectAsync();
+        env.execute();
+
+        List<InferenceResult> resultList = drain(results);
+        List<DeadLetter> deadList = drain(deadLetters);
+
+        assertThat(resultList).extracting(InferenceResult::requestId).containsExactlyInAnyOrder("r-1", "r-2", "r-4");
+        for (InferenceResult r : resultList) {
+            if (r.requestId().equals("r-4")) {
+                assertThat(r.status()).isEqualTo(RequestStatus.EXPIRED);
+                assertThat(r.chargedTokens()).isZero();
+            } else {
+                assertThat(r.status()).isEqualTo(RequestStatus.COMPLETED);
+                assertThat(r.embeddings()).hasNumberOfRows(1);
+                assertThat(r.embeddings()[0]).hasSize(384);
+                assertThat(r.chargedTokens()).isEqualTo(r.inputTokens()).isPositive();
+            }
+        }
+        assertThat(deadList).extracting(DeadLetter::reason).containsExactlyInAnyOrder("not_json", "unknown_model");
+        assertThat(deadList).extracting(d -> d.source().offset()).containsExactlyInAnyOrder(1L, 3L);
+    }
+
+    private static <T> List<T> drain(CloseableIterator<T> iterator) throws Exception {
+        List<T> out = new ArrayList<>();
+        try (iterator) {
+            iterator.forEachRemaining(out::add);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,146 @@
+package dev.streaminfer.quickstart;
+
+import dev.streaminfer.api.ApiConfig;
+import dev.streaminfer.api.IngestApi;
+import dev.streaminfer.api.auth.ApiKeyStore;
+import dev.streaminfer.jobs.InferenceJob;
+import dev.streaminfer.jobs.JobOptions;
+import dev.streaminfer.localstack.LocalStack;
+import dev.streaminfer.localstack.ServiceEndpoints;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+
+/**
+ * Runs the whole system in one process on embedded defaults: Kafka, PostgreSQL and Redis (each
+ * replaceable by an external one through its environment variable), the Flink job on a local
+ * MiniCluster with the Web UI, and the ingest API; then sends demo requests and prints where to
+ * look. {@code --demo-and-exit} exits after the demo with a non-zero status if anything failed.
+ */
+public final class Quickstart {
+
+    static final int API_PORT = 8080;
+    static final int WEB_UI_PORT = 8081;
+
+    public static void main(String[] args) throws Exception {
+        boolean demoAndExit = List.of(args).contains("--demo-and-exit");
+        Path dataDir = Path.of(System.getProperty("streaminfer.data.dir", ".local-stack")).toAbsolutePath();
+        long started = System.nanoTime();
+
+        say("streaminfer quickstart: starting services under %s (logs in %s)", dataDir, dataDir.resolve("logs"));
+        LocalStack stack;
+        ServiceEndpoints endpoints;
+        try {
+            stack = LocalStack.fromEnvironment(dataDir);
+            endpoints = stack.start();
+        } catch (RuntimeException e) {
+            say("%nCould not start the local services: %s%n%nEach service can be replaced by an external one:"
+                    + "%n  KAFKA_BOOTSTRAP_SERVERS=host:9092  POSTGRES_URL=jdbc:postgresql://host/db POSTGRES_USER=.. POSTGRES_PASSWORD=..  REDIS_URL=redis://host:6379", e.getMessage());
+            System.exit(2);
+            return;
+        }
+        say("  kafka       %s", endpoints.kafkaBootstrapServers());
+        say("  postgresql  %s (migrations applied)", endpoints.postgresUrl());
+        say("  redis       %s", endpoints.redisUrl());
+
+        for (DemoKeys k : DemoKeys.ALL) {
+            ApiKeyStore.upsert(endpoints.postgresUrl(), endpoints.postgresUser(), endpoints.postgresPassword(),
+                    k.key(), k.userId(), k.role(), k.plan());
+        }
+
+        Map<String, String> environment = endpoints.asEnvironment();
+        Configuration jobConf = JobOptions.resolve(new String[0], environment);
+        JobClient job = InferenceJob.startLocal(jobConf, WEB_UI_PORT, 2);
+        IngestApi api = IngestApi.start(ApiConfig.fromEnvironment(environment).toBuilder().port(API_PORT).build());
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            say("%nshutting down...");
+            shutdown(api, job, stack);
+            stopped.countDown();
+        }, "quickstart-shutdown"));
+
+        awaitRunning(job, Duration.ofSeconds(60));
+        say("  flink job   %s (%s)", InferenceJob.JOB_NAME, job.getJobStatus().get());
+        say("  ingest api  http://localhost:%d", api.port());
+        say("ready in %.1f s%n", (System.nanoTime() - started) / 1e9);
+
+        say("demo requests:");
+        List<DemoClient.Outcome> outcomes = new DemoClient("http://localhost:" + api.port()).run(Duration.ofSeconds(90));
+        boolean allOk = true;
+        for (DemoClient.Outcome o : outcomes) {
+            say("  [%s] %-38s %s", o.ok() ? "ok" : "FAILED", o.label(), o.summary());
+            allOk &= o.ok();
+        }
+
+        printWhereToLook(endpoints, api.port());
+        if (demoAndExit) {
+            say(allOk ? "%ndemo passed" : "%ndemo FAILED");
+            System.exit(allOk ? 0 : 1);
+        }
+        say("%nrunning; press Ctrl-C to stop.");
+        stopped.await();
+    }
+
+    private static void awaitRunning(JobClient job, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            JobStatus status = job.getJobStatus().get(5, TimeUnit.SECONDS);
+            if (status == JobStatus.RUNNING) {
+                return;
+            }
+            if (status.isGloballyTerminalState()) {
+                throw new IllegalStateException("the Flink job ended: " + status);
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("the Flink job did not reach RUNNING within " + timeout);
+    }
+
+    private static void printWhereToLook(ServiceEndpoints endpoints, int apiPort) {
+        say("""
+
+                where to look:
+                  Flink Web UI   http://localhost:%d
+                  ingest API     http://localhost:%d   (demo keys, local use only: demo-alice-key, demo-bob-key, demo-admin-key)
+                  try it         curl -s -X POST http://localhost:%d/v1/inference -H 'Authorization: Bearer demo-alice-key' \\
+                                      -H 'Content-Type: application/json' -d '{"inputs":["hello world"]}'
+                  psql           psql '%s'
+                  redis-cli      redis-cli -u %s --scan --pattern 'inference:*'
+                  kafka topics   inference-requests, inference-results, inference-dlq, quota-updates at %s""",
+                WEB_UI_PORT, apiPort, apiPort, libpqUrl(endpoints), endpoints.redisUrl(), endpoints.kafkaBootstrapServers());
+    }
+
+    /** The JDBC URL as psql understands it. */
+    static String libpqUrl(ServiceEndpoints endpoints) {
+        String rest = endpoints.postgresUrl().replaceFirst("^jdbc:postgresql://", "");
+        return "postgresql://" + endpoints.postgresUser() + ":" + endpoints.postgresPassword() + "@" + rest;
+    }
+
+    private static void shutdown(IngestApi api, JobClient job, LocalStack stack) {
+        try {
+            api.close();
+        } catch (Exception e) {
+            say("  api: %s", e.getMessage());
+        }
+        try {
+            job.cancel().get(20, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            say("  job: %s", e.getMessage());
+        }
+        stack.close();
+        say("stopped.");
+    }
+
+    private static void say(String format, Object... args) {
+        System.out.println(String.format(format, args));
+    }
+
+    private Quickstart() {}
+}

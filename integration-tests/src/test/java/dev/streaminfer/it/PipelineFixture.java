@@ -11,7 +11,11 @@ import dev.streaminfer.localstack.ServiceEndpoints;
 import dev.streaminfer.localstack.TestServices;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import dev.streaminfer.functions.model.InferenceRequest;
+import dev.streaminfer.functions.model.Priority;
+import dev.streaminfer.functions.serde.InferenceRequestCodec;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -192,6 +196,60 @@ final class PipelineFixture implements AutoCloseable {
                      new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * Writes requests straight to the requests topic, as a producer other than the API would,
+     * spread over {@code users} users; returns their ids in order.
+     */
+    List<String> produceRequests(int count, int users, String textPrefix) throws Exception {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, services.kafkaBootstrapServers());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        List<String> ids = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer =
+                     new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < count; i++) {
+                String user = userId + "-" + (i % users);
+                long now = System.currentTimeMillis();
+                InferenceRequest request = new InferenceRequest("req-" + suffix + "-" + i, user, "all-minilm-l6-v2-q",
+                        new String[] {textPrefix + " number " + i}, Priority.NORMAL, now + 600_000, now, 0, null);
+                producer.send(new ProducerRecord<>(requestsTopic, user.getBytes(StandardCharsets.UTF_8),
+                        InferenceRequestCodec.encode(request))).get(30, TimeUnit.SECONDS);
+                ids.add(request.requestId());
+            }
+        }
+        return ids;
+    }
+
+    /** Waits until every id has a final row in inference_results; returns rows per id. */
+    Map<String, Long> awaitFinalRows(List<String> ids, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, Long> counts = Map.of();
+        while (System.nanoTime() < deadline) {
+            counts = rowCounts(ids);
+            if (counts.size() == ids.size()) {
+                return counts;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("only " + counts.size() + " of " + ids.size() + " requests have a row");
+    }
+
+    /** Final rows per request id among {@code ids} (ids without a row are absent). */
+    Map<String, Long> rowCounts(List<String> ids) throws SQLException {
+        Map<String, Long> counts = new HashMap<>();
+        try (Connection c = postgres(); PreparedStatement s = c.prepareStatement(
+                "SELECT request_id, count(*) FROM inference_results"
+                        + " WHERE request_id = ANY (?) AND status <> 'queued' GROUP BY request_id")) {
+            s.setArray(1, c.createArrayOf("text", ids.toArray()));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    counts.put(r.getString(1), r.getLong(2));
+                }
+            }
+        }
+        return counts;
     }
 
     /** Reads committed records of {@code topic} until {@code done} holds or the timeout passes. */

@@ -7,8 +7,6 @@ import dev.streaminfer.functions.model.RequestStatus;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -22,6 +20,9 @@ import org.slf4j.LoggerFactory;
  * Computes one request's embeddings on a bounded executor, off the task thread. Used with
  * {@code AsyncDataStream.unorderedWait}, whose capacity bounds the requests in flight so that
  * overload turns into back-pressure.
+ *
+ * <p>This is the record-at-a-time path (what {@code ML_PREDICT} does): the baseline the
+ * micro-batched {@code BatchedInference} is benchmarked against.
  */
 public class AsyncEmbeddingFunction extends RichAsyncFunction<InferenceRequest, InferenceResult> {
 
@@ -32,7 +33,6 @@ public class AsyncEmbeddingFunction extends RichAsyncFunction<InferenceRequest, 
     private final int threads;
     private transient ExecutorService executor;
     private transient Clock clock;
-    private transient Map<String, EmbeddingModel> models;
 
     public AsyncEmbeddingFunction(ModelRegistry registry, SessionSettings sessionSettings, int threads) {
         this.registry = registry;
@@ -48,7 +48,6 @@ public class AsyncEmbeddingFunction extends RichAsyncFunction<InferenceRequest, 
             return t;
         });
         clock = Clock.systemUTC();
-        models = new ConcurrentHashMap<>();
     }
 
     @Override
@@ -67,11 +66,10 @@ public class AsyncEmbeddingFunction extends RichAsyncFunction<InferenceRequest, 
                     ErrorCode.DEADLINE_EXCEEDED, "deadline passed before computation", 0, now);
         }
         ModelSpec spec = registry.find(request.model()).orElseThrow();
-        EmbeddingModel model = models.computeIfAbsent(spec.name(), name -> SharedModels.acquire(spec, sessionSettings));
-        try {
-            float[][] embeddings = model.embed(Arrays.asList(request.inputs()));
+        try (SharedModels.Lease lease = SharedModels.jvmWide().acquire(spec, sessionSettings)) {
+            float[][] embeddings = lease.model().embed(Arrays.asList(request.inputs()));
             return InferenceResult.completed(request, embeddings, request.inputTokens(), clock.millis());
-        } catch (InferenceException e) {
+        } catch (InferenceException | ModelUnavailableException e) {
             LOG.warn("inference failed: requestId={} model={} error={}", request.requestId(), spec.name(), e.toString());
             return InferenceResult.unsuccessful(request, RequestStatus.FAILED, ErrorCode.INFERENCE_FAILED,
                     "the model could not compute this request", 0, clock.millis());
@@ -82,9 +80,6 @@ public class AsyncEmbeddingFunction extends RichAsyncFunction<InferenceRequest, 
     public void close() {
         if (executor != null) {
             executor.shutdownNow();
-        }
-        if (models != null) {
-            models.keySet().forEach(SharedModels::release);
         }
     }
 }

@@ -40,20 +40,67 @@ public final class EmbeddingModel implements AutoCloseable {
         this.session = session;
         this.tokenizer = tokenizer;
         this.takesTokenTypeIds = session.getInputNames().contains(TOKEN_TYPE_IDS);
-        this.outputName = session.getOutputNames().contains("last_hidden_state")
+        this.outputName = outputName(session);
+    }
+
+    /**
+     * Loads the model and checks that it looks like a sentence-embedding model: it takes
+     * {@code input_ids} and {@code attention_mask} and puts out vectors of the configured size.
+     *
+     * @throws ModelUnavailableException if a file is missing or the graph does not fit the spec
+     */
+    public static EmbeddingModel load(ModelSpec spec, SessionSettings settings) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        ModelTokenizer tokenizer;
+        try {
+            tokenizer = ModelTokenizer.load(spec);
+        } catch (RuntimeException e) {
+            throw new ModelUnavailableException("cannot load the tokenizer of model " + spec.name() + " from "
+                    + spec.tokenizerLocation() + ": " + e.getMessage(), e);
+        }
+        OrtSession session = null;
+        try (OrtSession.SessionOptions options = settings.toSessionOptions()) {
+            session = env.createSession(ModelResources.readAll(spec.onnxLocation()), options);
+            checkShape(spec, session);
+            return new EmbeddingModel(spec, env, session, tokenizer);
+        } catch (OrtException | IOException | RuntimeException e) {
+            tokenizer.close();
+            closeQuietly(session);
+            throw e instanceof ModelUnavailableException m ? m
+                    : new ModelUnavailableException("cannot load model " + spec.name() + " from " + spec.onnxLocation()
+                            + " on " + settings.device() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkShape(ModelSpec spec, OrtSession session) throws OrtException {
+        if (!session.getInputNames().contains(INPUT_IDS) || !session.getInputNames().contains(ATTENTION_MASK)) {
+            throw new ModelUnavailableException("model " + spec.name() + " is not a sentence-embedding model: its inputs are "
+                    + session.getInputNames() + ", expected input_ids and attention_mask");
+        }
+        NodeInfo output = session.getOutputInfo().get(outputName(session));
+        if (output != null && output.getInfo() instanceof TensorInfo info && info.getShape().length >= 2) {
+            long dim = info.getShape()[info.getShape().length - 1];
+            if (dim > 0 && dim != spec.dimensions()) {
+                throw new ModelUnavailableException("model " + spec.name() + " puts out " + dim
+                        + " dimensions but is configured with " + spec.dimensions());
+            }
+        }
+    }
+
+    /** {@code last_hidden_state} (token vectors, pooled here) if the model has it, else its first output. */
+    private static String outputName(OrtSession session) {
+        return session.getOutputNames().contains("last_hidden_state")
                 ? "last_hidden_state"
                 : session.getOutputNames().iterator().next();
     }
 
-    public static EmbeddingModel load(ModelSpec spec, SessionSettings settings) {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        ModelTokenizer tokenizer = ModelTokenizer.load(spec);
-        try (OrtSession.SessionOptions options = settings.toSessionOptions()) {
-            OrtSession session = env.createSession(ModelResources.readAll(spec.onnxLocation()), options);
-            return new EmbeddingModel(spec, env, session, tokenizer);
-        } catch (OrtException | IOException e) {
-            tokenizer.close();
-            throw new IllegalStateException("cannot load model " + spec.name() + ": " + e.getMessage(), e);
+    private static void closeQuietly(OrtSession session) {
+        if (session != null) {
+            try {
+                session.close();
+            } catch (OrtException ignored) {
+                // already failing; the load error is the one worth reporting
+            }
         }
     }
 

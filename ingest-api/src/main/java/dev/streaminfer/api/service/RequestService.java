@@ -51,12 +51,9 @@ public final class RequestService {
             return Optional.empty();
         }
         try {
-            Optional<ObjectNode> result = ownDocument(store.resultDocument(requestId), caller);
-            if (result.isPresent()) {
-                return result;
-            }
-            if (store.resultDocument(requestId).isPresent()) {
-                return Optional.empty(); // someone else's
+            Optional<String> resultDoc = store.resultDocument(requestId);
+            if (resultDoc.isPresent()) {
+                return ownDocument(resultDoc, caller); // empty if someone else's
             }
             Optional<ObjectNode> accepted = ownDocument(store.acceptedDocument(requestId), caller);
             if (accepted.isEmpty()) {

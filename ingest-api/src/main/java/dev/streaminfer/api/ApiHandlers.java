@@ -1,0 +1,202 @@
+package dev.streaminfer.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.streaminfer.api.auth.Authenticator;
+import dev.streaminfer.api.auth.Caller;
+import dev.streaminfer.api.request.BoundedBody;
+import dev.streaminfer.api.request.InferenceBodyParser;
+import dev.streaminfer.api.request.QueryParams;
+import dev.streaminfer.api.request.Traceparent;
+import dev.streaminfer.api.service.IdempotencyKeys;
+import dev.streaminfer.api.service.InferenceService;
+import dev.streaminfer.api.service.QuotaService;
+import dev.streaminfer.api.service.RequestService;
+import dev.streaminfer.api.service.ResultWaiter;
+import dev.streaminfer.api.service.UsageService;
+import dev.streaminfer.functions.model.ErrorCode;
+import dev.streaminfer.functions.serde.Json;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The routes: each parses the HTTP request, calls a plain service, and maps the outcome to a
+ * status. Errors travel as {@link ApiException} to the exception handler in {@link IngestApi}.
+ */
+final class ApiHandlers {
+
+    static final String JSON = "application/json";
+
+    private final ApiConfig config;
+    private final Authenticator authenticator;
+    private final InferenceBodyParser parser;
+    private final InferenceService inference;
+    private final RequestService requests;
+    private final ResultWaiter waiter;
+    private final UsageService usage;
+    private final QuotaService quotas;
+    private final Readiness readiness;
+    private final ApiMetrics metrics;
+    private final String modelsJson;
+    private final String openApiJson;
+
+    ApiHandlers(ApiConfig config, Authenticator authenticator, InferenceBodyParser parser, InferenceService inference,
+                RequestService requests, ResultWaiter waiter, UsageService usage, QuotaService quotas,
+                Readiness readiness, ApiMetrics metrics, String modelsJson, String openApiJson) {
+        this.config = config;
+        this.authenticator = authenticator;
+        this.parser = parser;
+        this.inference = inference;
+        this.requests = requests;
+        this.waiter = waiter;
+        this.usage = usage;
+        this.quotas = quotas;
+        this.readiness = readiness;
+        this.metrics = metrics;
+        this.modelsJson = modelsJson;
+        this.openApiJson = openApiJson;
+    }
+
+    // POST /v1/inference
+    void submit(Context ctx) throws IOException {
+        Caller caller = authenticate(ctx);
+        long waitMs = QueryParams.waitMs(ctx.queryParam("wait_ms"), config.maxWait());
+        String idempotencyKey = ctx.header("Idempotency-Key");
+        if (idempotencyKey != null) {
+            IdempotencyKeys.validate(idempotencyKey).ifPresent(e -> {
+                throw e.exception();
+            });
+        }
+        byte[] body = BoundedBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(),
+                config.maxBodyBytes());
+        InferenceBodyParser.Outcome parsed = parser.parse(body);
+        if (!parsed.isValid()) {
+            throw parsed.error().exception();
+        }
+        InferenceService.Accepted accepted = inference.submit(caller, parsed.request(), idempotencyKey,
+                Traceparent.orNew(ctx.header("traceparent")));
+        String statusUrl = "/v1/requests/" + accepted.requestId();
+        ctx.header("Location", statusUrl);
+        if (accepted.replayed()) {
+            ctx.header("Idempotent-Replayed", "true");
+        }
+        String acceptedBody = acceptedBody(accepted.requestId(), "queued", statusUrl);
+        if (waitMs == 0) {
+            json(ctx, 202, acceptedBody);
+            return;
+        }
+        ctx.future(() -> waiter.await(accepted.requestId(), Duration.ofMillis(waitMs)).thenAccept(doc -> {
+            if (doc.isPresent()) {
+                json(ctx, 200, doc.get());
+            } else {
+                json(ctx, 202, acceptedBody);
+            }
+        }));
+    }
+
+    // GET /v1/requests/{id}
+    void status(Context ctx) {
+        Caller caller = authenticate(ctx);
+        Optional<ObjectNode> doc = requests.status(caller, ctx.pathParam("id"));
+        if (doc.isEmpty()) {
+            throw ApiError.notFound("no such request").exception();
+        }
+        json(ctx, 200, doc.get().toString());
+    }
+
+    // DELETE /v1/requests/{id}
+    void cancel(Context ctx) {
+        Caller caller = authenticate(ctx);
+        String id = ctx.pathParam("id");
+        switch (requests.cancel(caller, id)) {
+            case NOT_FOUND -> throw ApiError.notFound("no such request").exception();
+            case ALREADY_FINAL -> throw ApiError.of(ErrorCode.ALREADY_FINAL,
+                    "the request is already final and cannot be cancelled").exception();
+            case CANCELLED -> json(ctx, 202, acceptedBody(id, "cancelled", "/v1/requests/" + id));
+        }
+    }
+
+    // GET /v1/usage
+    void usage(Context ctx) {
+        Caller caller = authenticate(ctx);
+        json(ctx, 200, usage.usage(caller).toString());
+    }
+
+    // GET /v1/models
+    void models(Context ctx) {
+        authenticate(ctx);
+        json(ctx, 200, modelsJson);
+    }
+
+    // PUT /v1/admin/quotas/{user_id}
+    void putQuota(Context ctx) throws IOException {
+        Caller caller = authenticate(ctx);
+        if (!caller.isAdmin()) {
+            throw ApiError.of(ErrorCode.FORBIDDEN, "this route needs an admin key").exception();
+        }
+        byte[] body = BoundedBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(),
+                config.maxBodyBytes());
+        json(ctx, 200, quotas.update(caller, ctx.pathParam("user_id"), body).toString());
+    }
+
+    void healthz(Context ctx) {
+        json(ctx, 200, "{\"status\":\"ok\"}");
+    }
+
+    void readyz(Context ctx) {
+        ObjectNode node = Json.mapper().createObjectNode();
+        boolean ready = readiness.ready();
+        node.put("status", ready ? "ready" : "not_ready");
+        ObjectNode checks = node.putObject("checks");
+        readiness.checks().forEach(checks::put);
+        json(ctx, ready ? 200 : 503, node.toString());
+    }
+
+    void metrics(Context ctx) {
+        ctx.status(200).contentType(ApiMetrics.contentType()).result(metrics.scrape());
+    }
+
+    void openApi(Context ctx) {
+        json(ctx, 200, openApiJson);
+    }
+
+    private Caller authenticate(Context ctx) {
+        Authenticator.Result result = authenticator.authenticate(ctx.header("Authorization"));
+        if (!result.isOk()) {
+            if (result.error().status() == 401) {
+                ctx.header("WWW-Authenticate", "Bearer");
+            }
+            throw result.error().exception();
+        }
+        ctx.attribute("user_id", result.caller().userId());
+        return result.caller();
+    }
+
+    private static String acceptedBody(String requestId, String status, String statusUrl) {
+        ObjectNode node = Json.mapper().createObjectNode();
+        node.put("request_id", requestId);
+        node.put("status", status);
+        node.put("status_url", statusUrl);
+        return node.toString();
+    }
+
+    static void json(Context ctx, int status, String body) {
+        ctx.status(status).contentType(JSON).result(body);
+    }
+
+    static String errorBody(ApiError error) {
+        ObjectNode node = Json.mapper().createObjectNode();
+        ObjectNode inner = node.putObject("error");
+        inner.put("code", error.code());
+        inner.put("message", error.message());
+        return node.toString();
+    }
+
+    static void error(Context ctx, ApiError error) {
+        if (error.retryAfterSeconds() > 0) {
+            ctx.header("Retry-After", Long.toString(error.retryAfterSeconds()));
+        }
+        json(ctx, error.status(), errorBody(error));
+    }
+}

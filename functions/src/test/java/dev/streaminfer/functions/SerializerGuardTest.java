@@ -2,6 +2,8 @@ package dev.streaminfer.functions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.streaminfer.functions.batching.BufferedRequest;
+import dev.streaminfer.functions.batching.InferenceBatch;
 import dev.streaminfer.functions.model.DeadLetter;
 import dev.streaminfer.functions.model.InferenceRequest;
 import dev.streaminfer.functions.model.InferenceResult;
@@ -19,7 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SerializerGuardTest {
 
     @ParameterizedTest
-    @ValueSource(classes = {InferenceRequest.class, InferenceResult.class, RawRecord.class, DeadLetter.class})
+    @ValueSource(classes = {InferenceRequest.class, InferenceResult.class, RawRecord.class, DeadLetter.class,
+            InferenceBatch.class, BufferedRequest.class})
     void recordIsSerializedAsAPojoWithoutKryo(Class<?> type) {
         TypeInformation<?> info = TypeInformation.of(type);
         assertThat(info).isInstanceOf(PojoTypeInfo.class);

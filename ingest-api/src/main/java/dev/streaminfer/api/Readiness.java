@@ -27,13 +27,18 @@ public final class Readiness implements AutoCloseable {
     private final BooleanSupplier redisProbe;
     private final BooleanSupplier postgresProbe;
     private final Duration timeout;
+    private final Runnable onRedisRecovered;
     private final ScheduledExecutorService scheduler;
     private volatile boolean kafka = true;
     private volatile boolean redis = true;
     private volatile boolean postgres = true;
 
+    /**
+     * @param onRedisRecovered run when Redis answers again after an outage (a restarted Redis has
+     *     lost runtime settings such as keyspace notifications)
+     */
     public Readiness(String kafkaBootstrapServers, BooleanSupplier redisProbe, BooleanSupplier postgresProbe,
-                     Duration interval, Duration timeout) {
+                     Duration interval, Duration timeout, Runnable onRedisRecovered) {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrapServers);
         p.put(AdminClientConfig.CLIENT_ID_CONFIG, "streaminfer-ingest-api-readiness");
@@ -44,6 +49,7 @@ public final class Readiness implements AutoCloseable {
         this.redisProbe = redisProbe;
         this.postgresProbe = postgresProbe;
         this.timeout = timeout;
+        this.onRedisRecovered = onRedisRecovered;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "readiness-probe");
             t.setDaemon(true);
@@ -59,6 +65,13 @@ public final class Readiness implements AutoCloseable {
         boolean pg = safe(postgresProbe);
         if (k != kafka || r != redis || pg != postgres) {
             LOG.info("event=readiness_changed kafka={} redis={} postgres={}", k, r, pg);
+        }
+        if (r && !redis) {
+            try {
+                onRedisRecovered.run();
+            } catch (RuntimeException e) {
+                LOG.warn("event=redis_recovery_hook_failed reason=\"{}\"", e.getMessage());
+            }
         }
         kafka = k;
         redis = r;

@@ -53,13 +53,20 @@ public final class ApiKeyStore implements KeyDirectory {
 
     /** The plan of a user's newest active key, if the user has one. */
     public Optional<String> planOf(String userId) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(PLAN_OF)) {
+        try (Connection c = dataSource.getConnection()) {
+            return planOf(c, userId);
+        } catch (SQLException e) {
+            throw new KeyDirectoryUnavailableException("api_keys lookup failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Same, within the caller's connection. */
+    public static Optional<String> planOf(Connection c, String userId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(PLAN_OF)) {
             ps.setString(1, userId);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
             }
-        } catch (SQLException e) {
-            throw new KeyDirectoryUnavailableException("api_keys lookup failed: " + e.getMessage(), e);
         }
     }
 

@@ -25,12 +25,20 @@ public final class KafkaRequestPublisher implements RequestPublisher {
     private final Producer<byte[], byte[]> producer;
     private final String requestsTopic;
     private final String quotaUpdatesTopic;
+    private final ProduceListener listener;
+
+    /** Observes every write (for metrics). */
+    @FunctionalInterface
+    public interface ProduceListener {
+        void produced(String topic, long nanos, boolean ok);
+    }
 
     public KafkaRequestPublisher(String bootstrapServers, String requestsTopic, String quotaUpdatesTopic,
-                                 Duration kafkaTimeout) {
+                                 Duration kafkaTimeout, ProduceListener listener) {
         this.producer = new KafkaProducer<>(producerProperties(bootstrapServers, kafkaTimeout));
         this.requestsTopic = requestsTopic;
         this.quotaUpdatesTopic = quotaUpdatesTopic;
+        this.listener = listener;
     }
 
     /** The producer settings; public so the benchmark measures the raw producer with the same ones. */
@@ -84,8 +92,10 @@ public final class KafkaRequestPublisher implements RequestPublisher {
 
     private CompletableFuture<Void> send(ProducerRecord<byte[], byte[]> record) {
         CompletableFuture<Void> done = new CompletableFuture<>();
+        long start = System.nanoTime();
         try {
             producer.send(record, (metadata, error) -> {
+                listener.produced(record.topic(), System.nanoTime() - start, error == null);
                 if (error == null) {
                     done.complete(null);
                 } else {
@@ -95,6 +105,7 @@ public final class KafkaRequestPublisher implements RequestPublisher {
                 }
             });
         } catch (RuntimeException e) {
+            listener.produced(record.topic(), System.nanoTime() - start, false);
             // max.block.ms elapsed waiting for metadata, buffer full, or closed
             done.completeExceptionally(new PublishFailedException(
                     "kafka write to " + record.topic() + " refused: " + e.getMessage(), e));

@@ -17,7 +17,9 @@ import java.util.Optional;
  * {@code accepted:<request id>}. If the write fails the claim is released (only if still its own),
  * so a retry is processed afresh. A concurrent duplicate that finds {@code pending} waits until
  * the first one is accepted (and answers the same request id) or released (and claims anew).
- * A {@code pending} claim older than {@code abandonAfter} (its owner died) is taken over.
+ * A {@code pending} claim older than {@code abandonAfter} (its owner died) is taken over; a
+ * duplicate waits at most {@code maxWait} for a live one, then answers 409
+ * {@code idempotency_in_progress}.
  * Exactly one Kafka record per (user, key) follows, whatever the concurrency.
  */
 public final class IdempotencyKeys {
@@ -29,6 +31,7 @@ public final class IdempotencyKeys {
     private final RequestStore store;
     private final Duration ttl;
     private final Duration abandonAfter;
+    private final Duration maxWait;
     private final Clock clock;
     private final Sleeper sleeper;
 
@@ -38,10 +41,16 @@ public final class IdempotencyKeys {
         void sleep(long millis) throws InterruptedException;
     }
 
-    public IdempotencyKeys(RequestStore store, Duration ttl, Duration abandonAfter, Clock clock, Sleeper sleeper) {
+    /**
+     * @param abandonAfter a pending claim older than this is taken over (its owner died)
+     * @param maxWait how long a duplicate waits for a pending first request before answering 409
+     */
+    public IdempotencyKeys(RequestStore store, Duration ttl, Duration abandonAfter, Duration maxWait, Clock clock,
+                           Sleeper sleeper) {
         this.store = store;
         this.ttl = ttl;
         this.abandonAfter = abandonAfter;
+        this.maxWait = maxWait;
         this.clock = clock;
         this.sleeper = sleeper;
     }
@@ -71,7 +80,7 @@ public final class IdempotencyKeys {
      */
     public Outcome once(String userId, String key, String newRequestId, Runnable accept) {
         String redisKey = ApiRedisKeys.idempotency(userId, key);
-        long giveUpAt = clock.millis() + abandonAfter.toMillis() + 1_000;
+        long giveUpAt = clock.millis() + maxWait.toMillis();
         long backoff = 5;
         while (true) {
             String mine = PENDING + newRequestId + ":" + clock.millis();

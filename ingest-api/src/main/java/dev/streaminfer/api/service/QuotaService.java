@@ -91,7 +91,7 @@ public final class QuotaService {
                 lockUser(c, userId);
                 QuotaState before = select(c, userId);
                 if (before == null) {
-                    String keyPlan = new ApiKeyStore(new SingleConnection(c)).planOf(userId).orElse("free");
+                    String keyPlan = ApiKeyStore.planOf(c, userId).orElse("free");
                     before = new QuotaState(keyPlan, null, null);
                 }
                 QuotaState after = new QuotaState(

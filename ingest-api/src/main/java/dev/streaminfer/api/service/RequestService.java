@@ -52,15 +52,14 @@ public final class RequestService {
         }
         try {
             Optional<String> resultDoc = store.resultDocument(requestId);
-            if (resultDoc.isPresent()) {
-                return ownDocument(resultDoc, caller); // empty if someone else's
-            }
-            Optional<ObjectNode> accepted = ownDocument(store.acceptedDocument(requestId), caller);
-            if (accepted.isEmpty()) {
-                return Optional.empty();
+            Optional<ObjectNode> doc = resultDoc.isPresent()
+                    ? ownDocument(resultDoc, caller) // empty if someone else's
+                    : ownDocument(store.acceptedDocument(requestId), caller);
+            if (doc.isEmpty() || !RequestStatus.QUEUED.wireName().equals(doc.get().path("status").asText())) {
+                return doc; // a final document from the job is the truth
             }
             Optional<String> cancel = store.cancelMarker(requestId);
-            return Optional.of(cancel.isPresent() ? asCancelled(accepted.get(), cancel.get()) : accepted.get());
+            return Optional.of(cancel.isPresent() ? asCancelled(doc.get(), cancel.get()) : doc.get());
         } catch (RequestStore.StoreUnavailableException e) {
             throw ApiError.unavailable("Redis is not reachable").exception();
         }

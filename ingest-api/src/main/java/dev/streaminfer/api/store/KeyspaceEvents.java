@@ -23,9 +23,11 @@ public final class KeyspaceEvents implements AutoCloseable {
     private static final String PATTERN = "__keyspace@*__:" + RESULT_PREFIX + "*";
 
     private final StatefulRedisPubSubConnection<String, String> pubSub;
+    private final StatefulRedisConnection<String, String> commands;
 
     public KeyspaceEvents(RedisClient client, StatefulRedisConnection<String, String> commands,
                           Consumer<String> onResultWritten) {
+        this.commands = commands;
         enableNotifications(commands);
         this.pubSub = client.connectPubSub();
         pubSub.addListener(new RedisPubSubAdapter<>() {
@@ -38,6 +40,11 @@ public final class KeyspaceEvents implements AutoCloseable {
             }
         });
         pubSub.sync().psubscribe(PATTERN);
+    }
+
+    /** Re-applies the notification setting (after a Redis restart). */
+    public void reenable() {
+        enableNotifications(commands);
     }
 
     static void enableNotifications(StatefulRedisConnection<String, String> commands) {

@@ -1,0 +1,133 @@
+package dev.streaminfer.functions.batching;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtProvider;
+import dev.streaminfer.functions.inference.DeviceSelection;
+import dev.streaminfer.functions.inference.ExecutionDevice;
+import dev.streaminfer.functions.inference.ModelRegistry;
+import dev.streaminfer.functions.inference.ModelSpec;
+import dev.streaminfer.functions.inference.SessionSettings;
+import dev.streaminfer.functions.inference.SharedExecutors;
+import dev.streaminfer.functions.inference.SharedModels;
+import dev.streaminfer.functions.model.InferenceResult;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs micro-batches on ONNX Runtime off the task thread and emits one {@link InferenceResult} per
+ * request. Used with {@code AsyncDataStream.unorderedWait}: its capacity bounds the batches in
+ * flight (overload becomes back-pressure) and its checkpointed queue re-runs in-flight batches
+ * after a failure. The work itself is {@link BatchRunner}'s; every batch completes with results
+ * (failed, expired, cancelled where it must), never exceptionally, so the job does not restart
+ * over a bad input or a slow model.
+ */
+public class BatchInferenceFunction extends RichAsyncFunction<InferenceBatch, InferenceResult> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BatchInferenceFunction.class);
+
+    private final BatchingSettings settings;
+    private final ModelRegistry registry;
+    private final CancellationCheck cancellationCheck;
+
+    private transient ExecutionDevice device;
+    private transient ExecutorService executor;
+    private transient CancellationCheck.Lookup cancellations;
+    private transient InferenceMetrics metrics;
+    private transient BatchRunner runner;
+
+    public BatchInferenceFunction(BatchingSettings settings, ModelRegistry registry, CancellationCheck cancellations) {
+        this.settings = settings;
+        this.registry = registry;
+        this.cancellationCheck = cancellations;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        Set<ExternalResourceInfo> gpus = getRuntimeContext().getExternalResourceInfos(DeviceSelection.GPU_RESOURCE);
+        DeviceSelection.Selection selection = DeviceSelection.select(settings.device(), gpus, availableProviders());
+        if (selection.degraded()) {
+            LOG.warn("{} (streaminfer.inference.device=cuda)", selection.reason());
+        } else {
+            LOG.info("{}", selection.reason());
+        }
+        device = selection.device();
+        SessionSettings sessions = new SessionSettings(settings.intraOpThreads(), device);
+        SharedModels models = SharedModels.jvmWide();
+        models.setMaxLoaded(settings.maxLoadedModels());
+        executor = SharedExecutors.acquire(device, settings.inferenceThreads());
+        cancellations = cancellationCheck.open();
+        metrics = new InferenceMetrics(getRuntimeContext().getMetricGroup());
+        BatchRunner.Embedder embedder = (ModelSpec spec, List<String> texts) -> {
+            try (SharedModels.Lease lease = models.acquire(spec, sessions)) {
+                return lease.model().embed(texts);
+            }
+        };
+        runner = new BatchRunner(registry, settings, embedder, cancellations, System::currentTimeMillis,
+                Thread::sleep, metrics);
+    }
+
+    private static Set<OrtProvider> availableProviders() {
+        try {
+            return OrtEnvironment.getAvailableProviders();
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("cannot list ONNX Runtime execution providers: {}", e.toString());
+            return EnumSet.of(OrtProvider.CPU);
+        }
+    }
+
+    @Override
+    public void asyncInvoke(InferenceBatch batch, ResultFuture<InferenceResult> resultFuture) {
+        metrics.batchStarted(batch);
+        try {
+            executor.execute(() -> run(batch, resultFuture));
+        } catch (RejectedExecutionException e) {
+            metrics.batchDone(batch);
+            resultFuture.complete(BatchRunner.unfinished(batch, System.currentTimeMillis(),
+                    "the inference executor is shut down", metrics));
+        }
+    }
+
+    private void run(InferenceBatch batch, ResultFuture<InferenceResult> resultFuture) {
+        try {
+            metrics.computing(batch, System.currentTimeMillis());
+            resultFuture.complete(runner.run(batch));
+        } catch (InterruptedException e) {
+            // The operator is closing; its checkpointed queue re-runs the batch after a restore.
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | LinkageError e) {
+            LOG.error("batch {} could not be run: {}", batch.batchId(), e.toString(), e);
+            resultFuture.complete(BatchRunner.unfinished(batch, System.currentTimeMillis(),
+                    "the model could not compute this request", metrics));
+        } finally {
+            metrics.batchDone(batch);
+        }
+    }
+
+    @Override
+    public void timeout(InferenceBatch batch, ResultFuture<InferenceResult> resultFuture) {
+        LOG.warn("batch {} timed out after {}; its requests end failed or expired", batch.batchId(),
+                settings.batchTimeout());
+        resultFuture.complete(BatchRunner.unfinished(batch, System.currentTimeMillis(),
+                "inference timed out", metrics));
+    }
+
+    @Override
+    public void close() {
+        if (executor != null) {
+            SharedExecutors.release(device);
+            executor = null;
+        }
+        if (cancellations != null) {
+            cancellations.close();
+        }
+    }
+}

@@ -1,0 +1,250 @@
+package dev.streaminfer.functions.batching;
+
+import dev.streaminfer.functions.inference.ModelRegistry;
+import dev.streaminfer.functions.inference.ModelSpec;
+import dev.streaminfer.functions.inference.ModelUnavailableException;
+import dev.streaminfer.functions.model.ErrorCode;
+import dev.streaminfer.functions.model.InferenceRequest;
+import dev.streaminfer.functions.model.InferenceResult;
+import dev.streaminfer.functions.model.RequestStatus;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Computes one batch into one result per request: plain logic, no Flink.
+ *
+ * <ol>
+ *   <li>Members past their deadline end {@code expired}, members cancelled (one lookup for the
+ *       batch) end {@code cancelled}; neither is computed.</li>
+ *   <li>The rest run as one model call (in chunks of the model's text limit, for a single request
+ *       larger than it). A failing call is tried {@link RetryPolicy#maxAttempts()} times with
+ *       backoff.</li>
+ *   <li>A batch that keeps failing is split in halves, each tried once, recursively; a single
+ *       request that still fails after its own retries ends {@code failed}, alone. A model that
+ *       cannot be loaded fails its requests after the retries, without splitting (no input is to
+ *       blame).</li>
+ * </ol>
+ * Nothing here throws for a bad input, so the job never restarts over one.
+ */
+public final class BatchRunner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BatchRunner.class);
+
+    static final String FAILED_MESSAGE = "the model could not compute this request";
+    static final String EXPIRED_MESSAGE = "deadline passed before computation";
+    static final String CANCELLED_MESSAGE = "cancelled before computation";
+
+    /** Runs the model on texts, in one call; throws on failure. Must be thread-safe. */
+    @FunctionalInterface
+    public interface Embedder {
+        float[][] embed(ModelSpec spec, List<String> texts);
+    }
+
+    /** Waits between retries. */
+    @FunctionalInterface
+    public interface Sleeper {
+        void sleep(long millis) throws InterruptedException;
+    }
+
+    /** What happened, for metrics. Called from the thread that runs the batch. */
+    public interface Listener {
+        default void computed(String model, int texts, int tokens, long nanos) {}
+
+        default void retried(String model) {}
+
+        default void ended(String model, RequestStatus status, int requests) {}
+
+        Listener NONE = new Listener() {};
+    }
+
+    private final ModelRegistry registry;
+    private final BatchingSettings settings;
+    private final Embedder embedder;
+    private final CancellationCheck.Lookup cancellations;
+    private final LongSupplier clock;
+    private final Sleeper sleeper;
+    private final Listener listener;
+
+    public BatchRunner(ModelRegistry registry, BatchingSettings settings, Embedder embedder,
+                       CancellationCheck.Lookup cancellations, LongSupplier clock, Sleeper sleeper, Listener listener) {
+        this.registry = registry;
+        this.settings = settings;
+        this.embedder = embedder;
+        this.cancellations = cancellations;
+        this.clock = clock;
+        this.sleeper = sleeper;
+        this.listener = listener;
+    }
+
+    /** One result per member of the batch; interrupted only when the operator is closing. */
+    public List<InferenceResult> run(InferenceBatch batch) throws InterruptedException {
+        long now = clock.getAsLong();
+        List<InferenceResult> results = new ArrayList<>(batch.requests().length);
+        List<InferenceRequest> live = new ArrayList<>();
+        for (InferenceRequest r : batch.requests()) {
+            if (now > r.deadline()) {
+                results.add(end(r, RequestStatus.EXPIRED, ErrorCode.DEADLINE_EXCEEDED, EXPIRED_MESSAGE, now));
+            } else {
+                live.add(r);
+            }
+        }
+        Set<String> cancelled = cancelledAmong(batch.model(), live);
+        List<InferenceRequest> toCompute = new ArrayList<>(live.size());
+        for (InferenceRequest r : live) {
+            if (cancelled.contains(r.requestId())) {
+                results.add(end(r, RequestStatus.CANCELLED, ErrorCode.CANCELLED, CANCELLED_MESSAGE, now));
+            } else {
+                toCompute.add(r);
+            }
+        }
+        if (toCompute.isEmpty()) {
+            return results;
+        }
+        Optional<ModelSpec> spec = registry.find(batch.model());
+        if (spec.isEmpty()) {
+            LOG.warn("batch {}: unknown model {}, failing its {} requests", batch.batchId(), batch.model(), toCompute.size());
+            for (InferenceRequest r : toCompute) {
+                results.add(end(r, RequestStatus.FAILED, ErrorCode.INFERENCE_FAILED, "unknown model", clock.getAsLong()));
+            }
+            return results;
+        }
+        results.addAll(computeIsolating(spec.get(), toCompute, settings.retry().maxAttempts()));
+        return results;
+    }
+
+    private Set<String> cancelledAmong(String model, List<InferenceRequest> requests) {
+        if (requests.isEmpty()) {
+            return Set.of();
+        }
+        try {
+            return cancellations.cancelled(requests.stream().map(InferenceRequest::requestId).toList());
+        } catch (RuntimeException e) {
+            LOG.warn("cannot check cancellations for {} requests of {} (computing them all): {}",
+                    requests.size(), model, e.toString());
+            return Set.of();
+        }
+    }
+
+    private List<InferenceResult> computeIsolating(ModelSpec spec, List<InferenceRequest> requests, int attempts)
+            throws InterruptedException {
+        try {
+            return completed(spec, requests, embedWithRetries(spec, requests, attempts));
+        } catch (ModelUnavailableException e) {
+            LOG.warn("model {} unavailable, failing {} requests: {}", spec.name(), requests.size(), e.getMessage());
+            return failAll(requests, "model " + spec.name() + " is unavailable");
+        } catch (RuntimeException e) {
+            if (requests.size() == 1) {
+                LOG.warn("inference failed: requestId={} model={} attempts={} error={}",
+                        requests.get(0).requestId(), spec.name(), attempts, e.toString());
+                return failAll(requests, FAILED_MESSAGE);
+            }
+            int half = requests.size() / 2;
+            List<InferenceRequest> left = requests.subList(0, half);
+            List<InferenceRequest> right = requests.subList(half, requests.size());
+            LOG.info("batch of {} requests of {} keeps failing ({}); splitting it", requests.size(), spec.name(),
+                    e.toString());
+            List<InferenceResult> results = new ArrayList<>(computeIsolating(spec, left, attemptsFor(left)));
+            results.addAll(computeIsolating(spec, right, attemptsFor(right)));
+            return results;
+        }
+    }
+
+    /** Halves get one try (a failure splits them again); a single request gets all its retries. */
+    private int attemptsFor(List<InferenceRequest> part) {
+        return part.size() == 1 ? settings.retry().maxAttempts() : 1;
+    }
+
+    private float[][] embedWithRetries(ModelSpec spec, List<InferenceRequest> requests, int attempts)
+            throws InterruptedException {
+        List<String> texts = new ArrayList<>();
+        int tokens = 0;
+        for (InferenceRequest r : requests) {
+            texts.addAll(Arrays.asList(r.inputs()));
+            tokens += r.inputTokens();
+        }
+        RuntimeException last = null;
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            try {
+                long t0 = System.nanoTime();
+                float[][] vectors = embedChunked(spec, texts);
+                listener.computed(spec.name(), texts.size(), tokens, System.nanoTime() - t0);
+                return vectors;
+            } catch (RuntimeException e) {
+                last = e;
+                if (attempt < attempts) {
+                    listener.retried(spec.name());
+                    sleeper.sleep(settings.retry().backoffMs(attempt));
+                }
+            }
+        }
+        throw last;
+    }
+
+    private float[][] embedChunked(ModelSpec spec, List<String> texts) {
+        int chunk = settings.limitsFor(spec).maxTexts();
+        if (texts.size() <= chunk) {
+            return checked(spec, embedder.embed(spec, texts), texts.size());
+        }
+        float[][] all = new float[texts.size()][];
+        for (int from = 0; from < texts.size(); from += chunk) {
+            List<String> part = texts.subList(from, Math.min(texts.size(), from + chunk));
+            System.arraycopy(checked(spec, embedder.embed(spec, part), part.size()), 0, all, from, part.size());
+        }
+        return all;
+    }
+
+    private static float[][] checked(ModelSpec spec, float[][] vectors, int expected) {
+        if (vectors == null || vectors.length != expected) {
+            throw new IllegalStateException("model " + spec.name() + " returned " + (vectors == null ? 0 : vectors.length)
+                    + " vectors for " + expected + " texts");
+        }
+        return vectors;
+    }
+
+    private List<InferenceResult> completed(ModelSpec spec, List<InferenceRequest> requests, float[][] vectors) {
+        long at = clock.getAsLong();
+        List<InferenceResult> results = new ArrayList<>(requests.size());
+        int offset = 0;
+        for (InferenceRequest r : requests) {
+            int n = r.inputs().length;
+            results.add(InferenceResult.completed(r, Arrays.copyOfRange(vectors, offset, offset + n), r.inputTokens(), at));
+            offset += n;
+        }
+        listener.ended(spec.name(), RequestStatus.COMPLETED, requests.size());
+        return results;
+    }
+
+    private List<InferenceResult> failAll(List<InferenceRequest> requests, String message) {
+        long at = clock.getAsLong();
+        List<InferenceResult> results = new ArrayList<>(requests.size());
+        for (InferenceRequest r : requests) {
+            results.add(end(r, RequestStatus.FAILED, ErrorCode.INFERENCE_FAILED, message, at));
+        }
+        return results;
+    }
+
+    private InferenceResult end(InferenceRequest r, RequestStatus status, ErrorCode code, String message, long at) {
+        listener.ended(r.model(), status, 1);
+        return InferenceResult.unsuccessful(r, status, code, message, 0, at);
+    }
+
+    /** Results for a batch that could not run at all (executor refused it, or it timed out). */
+    public static List<InferenceResult> unfinished(InferenceBatch batch, long now, String message, Listener listener) {
+        List<InferenceResult> results = new ArrayList<>(batch.requests().length);
+        for (InferenceRequest r : batch.requests()) {
+            boolean expired = now > r.deadline();
+            RequestStatus status = expired ? RequestStatus.EXPIRED : RequestStatus.FAILED;
+            listener.ended(r.model(), status, 1);
+            results.add(InferenceResult.unsuccessful(r, status,
+                    expired ? ErrorCode.DEADLINE_EXCEEDED : ErrorCode.INFERENCE_FAILED,
+                    expired ? EXPIRED_MESSAGE : message, 0, now));
+        }
+        return results;
+    }
+}

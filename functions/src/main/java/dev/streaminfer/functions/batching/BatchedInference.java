@@ -1,0 +1,54 @@
+package dev.streaminfer.functions.batching;
+
+import dev.streaminfer.functions.inference.ModelRegistry;
+import dev.streaminfer.functions.model.InferenceRequest;
+import dev.streaminfer.functions.model.InferenceResult;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+
+/**
+ * Micro-batched asynchronous inference, the one entry point the job wires in:
+ *
+ * <pre>
+ * admitted ─rebalance─▶ micro-batcher (per subtask and model; operator state) ─▶ async ONNX inference
+ *                               └─▶ expired while buffered ─────────────────────────────┐   (checkpointed queue,
+ *                                                                                        ▼    bounded in flight)
+ *                                                                       results (one per request)
+ * </pre>
+ *
+ * Every request comes out exactly once as a result: completed, expired, cancelled or failed.
+ */
+public final class BatchedInference {
+
+    /** uid of the batching operator (its state: buffered requests). */
+    public static final String BATCHER_UID = "micro-batcher";
+    /** uid of the async inference operator (its state: batches in flight). */
+    public static final String INFERENCE_UID = "batch-inference";
+
+    private BatchedInference() {}
+
+    public static DataStream<InferenceResult> apply(DataStream<InferenceRequest> admitted, BatchingSettings settings,
+                                                    ModelRegistry registry, CancellationCheck cancellations) {
+        SingleOutputStreamOperator<InferenceBatch> batches = admitted
+                .rebalance()
+                .transform("micro-batch", TypeInformation.of(InferenceBatch.class),
+                        new MicroBatchOperator(settings, registry))
+                .uid(BATCHER_UID);
+        SingleOutputStreamOperator<InferenceResult> results = AsyncDataStream.unorderedWait(
+                        batches,
+                        new BatchInferenceFunction(settings, registry, cancellations),
+                        settings.batchTimeout().toMillis(), TimeUnit.MILLISECONDS,
+                        settings.maxInFlightBatches())
+                .name("onnx batch inference")
+                .uid(INFERENCE_UID)
+                .returns(TypeInformation.of(InferenceResult.class));
+        if (settings.parallelism() > 0) {
+            batches.setParallelism(settings.parallelism());
+            results.setParallelism(settings.parallelism());
+        }
+        return results.union(batches.getSideOutput(MicroBatchOperator.EXPIRED));
+    }
+}

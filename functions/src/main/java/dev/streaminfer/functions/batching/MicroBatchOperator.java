@@ -1,0 +1,196 @@
+package dev.streaminfer.functions.batching;
+
+import dev.streaminfer.functions.inference.ModelRegistry;
+import dev.streaminfer.functions.model.ErrorCode;
+import dev.streaminfer.functions.model.InferenceRequest;
+import dev.streaminfer.functions.model.InferenceResult;
+import dev.streaminfer.functions.model.RequestStatus;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Groups requests into per-model micro-batches, per subtask (not keyed: a hot model spreads over
+ * every subtask that the input is rebalanced to). The closing rule is {@link BatchAccumulator}'s;
+ * this operator only moves requests between the buffers, processing-time timers, the output and
+ * operator state.
+ *
+ * <p>Buffered requests are written to operator list state at every checkpoint and restored (and
+ * redistributed on rescaling) after a failure, with their timers re-armed; requests after the
+ * checkpoint are replayed by the source. So a failure loses nothing and emits nothing twice in a
+ * way the idempotent sinks cannot absorb. Requests that expire while buffered leave through
+ * {@link #EXPIRED}. At end of input everything buffered is emitted.
+ */
+public class MicroBatchOperator extends AbstractStreamOperator<InferenceBatch>
+        implements OneInputStreamOperator<InferenceRequest, InferenceBatch> {
+
+    /** Requests whose deadline passed while they waited for a batch. */
+    public static final OutputTag<InferenceResult> EXPIRED =
+            new OutputTag<>("expired-in-batcher", TypeInformation.of(InferenceResult.class));
+
+    static final String STATE_NAME = "buffered-requests";
+
+    private final BatchingSettings settings;
+    private final ModelRegistry registry;
+
+    private transient Map<String, BatchAccumulator> buffers;
+    private transient Map<String, Armed> timers;
+    private transient ListState<BufferedRequest> checkpointed;
+    /** Read by the metrics reporter's thread. */
+    private transient volatile int buffered;
+
+    public MicroBatchOperator(BatchingSettings settings, ModelRegistry registry) {
+        this.settings = settings;
+        this.registry = registry;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        buffers = new HashMap<>();
+        timers = new HashMap<>();
+        checkpointed = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>(STATE_NAME, TypeInformation.of(BufferedRequest.class)));
+        if (context.isRestored()) {
+            for (BufferedRequest b : checkpointed.get()) {
+                bufferOf(b.request().model()).add(b);
+            }
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        getMetricGroup().addGroup(InferenceMetrics.ML_GROUP)
+                .gauge("buffered_requests", (Gauge<Integer>) () -> buffered);
+        // Restored buffers: timers are not part of operator state, so arm them again.
+        long now = now();
+        for (String model : List.copyOf(buffers.keySet())) {
+            drainAndSchedule(model, now);
+        }
+    }
+
+    @Override
+    public void processElement(StreamRecord<InferenceRequest> element) throws Exception {
+        InferenceRequest request = element.getValue();
+        long now = now();
+        BatchAccumulator buffer = bufferOf(request.model());
+        buffer.add(new BufferedRequest(request, now));
+        if (buffer.isFull()) {
+            drainAndSchedule(request.model(), now);
+        } else {
+            schedule(request.model(), buffer);
+        }
+        buffered = bufferedRequests();
+    }
+
+    private void drainAndSchedule(String model, long now) {
+        BatchAccumulator buffer = buffers.get(model);
+        emit(model, buffer.drain(now), now);
+        schedule(model, buffer);
+        buffered = bufferedRequests();
+    }
+
+    /** A processing-time timer armed for one model's buffer. */
+    private record Armed(long time, ScheduledFuture<?> future) {}
+
+    private void schedule(String model, BatchAccumulator buffer) {
+        long due = buffer.flushTime();
+        Armed armed = timers.get(model);
+        if (due == Long.MAX_VALUE) {
+            if (armed != null) {
+                armed.future().cancel(false);
+                timers.remove(model);
+            }
+            return;
+        }
+        if (armed != null && armed.time() <= due) {
+            return; // an earlier timer fires first and re-arms
+        }
+        if (armed != null) {
+            armed.future().cancel(false);
+        }
+        timers.put(model, new Armed(due, getProcessingTimeService().registerTimer(due, time -> onTimer(model, time))));
+    }
+
+    private void onTimer(String model, long time) {
+        Armed armed = timers.get(model);
+        if (armed == null || armed.time() != time) {
+            return; // superseded
+        }
+        timers.remove(model);
+        drainAndSchedule(model, Math.max(time, now()));
+    }
+
+    private void emit(String model, BatchAccumulator.Drained drained, long now) {
+        for (BufferedRequest b : drained.expired()) {
+            output.collect(EXPIRED, new StreamRecord<>(InferenceResult.unsuccessful(b.request(), RequestStatus.EXPIRED,
+                    ErrorCode.DEADLINE_EXCEEDED, "deadline passed while waiting for a batch", 0, now)));
+        }
+        for (List<BufferedRequest> members : drained.batches()) {
+            output.collect(new StreamRecord<>(toBatch(model, members, now)));
+        }
+    }
+
+    static InferenceBatch toBatch(String model, List<BufferedRequest> members, long now) {
+        InferenceRequest[] requests = new InferenceRequest[members.size()];
+        long first = Long.MAX_VALUE;
+        for (int i = 0; i < requests.length; i++) {
+            requests[i] = members.get(i).request();
+            first = Math.min(first, members.get(i).arrivedAt());
+        }
+        String id = requests[0].requestId() + (requests.length > 1 ? "+" + (requests.length - 1) : "");
+        return new InferenceBatch(id, model, requests, first, now);
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        List<BufferedRequest> all = new ArrayList<>();
+        for (BatchAccumulator buffer : buffers.values()) {
+            all.addAll(buffer.pending());
+        }
+        checkpointed.update(all);
+    }
+
+    @Override
+    public void finish() throws Exception {
+        long now = now();
+        for (Map.Entry<String, BatchAccumulator> e : buffers.entrySet()) {
+            emit(e.getKey(), e.getValue().drainAll(now), now);
+        }
+        timers.values().forEach(a -> a.future().cancel(false));
+        timers.clear();
+        buffered = bufferedRequests();
+        super.finish();
+    }
+
+    private BatchAccumulator bufferOf(String model) {
+        return buffers.computeIfAbsent(model,
+                m -> new BatchAccumulator(settings.limitsFor(registry.find(m).orElse(null))));
+    }
+
+    private long now() {
+        return getProcessingTimeService().getCurrentProcessingTime();
+    }
+
+    int bufferedRequests() {
+        int n = 0;
+        for (BatchAccumulator b : buffers.values()) {
+            n += b.size();
+        }
+        return n;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.streaminfer.functions.quota;
+
+import dev.streaminfer.functions.decode.DecodeFunction;
+import dev.streaminfer.functions.model.DeadLetter;
+import dev.streaminfer.functions.model.RawRecord;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Decodes {@code quota-updates} records: valid ones to the main output, invalid ones counted
+ * ({@code quota_updates_invalid_total}) and sent to {@link DecodeFunction#DEAD_LETTERS}, so they can
+ * share the requests' dead-letter sink. A plan change without {@code updated_at} takes the Kafka
+ * record timestamp, which a replay reads again unchanged.
+ */
+public class QuotaUpdateDecodeFunction extends ProcessFunction<RawRecord, QuotaUpdate> {
+
+    private transient Counter invalid;
+
+    @Override
+    public void open(OpenContext openContext) {
+        invalid = getRuntimeContext().getMetricGroup().counter("quota_updates_invalid_total");
+    }
+
+    @Override
+    public void processElement(RawRecord record, Context ctx, Collector<QuotaUpdate> out) {
+        QuotaUpdateCodec.Decoded decoded = QuotaUpdateCodec.decode(record.value(), record.timestamp());
+        if (decoded.isValid()) {
+            out.collect(decoded.update());
+        } else {
+            invalid.inc();
+            ctx.output(DecodeFunction.DEAD_LETTERS,
+                    new DeadLetter(record, decoded.failure().code().code(), decoded.failure().message()));
+        }
+    }
+}

@@ -1,0 +1,204 @@
+package dev.streaminfer.functions.batching;
+
+import static dev.streaminfer.functions.batching.Requests.T0;
+import static dev.streaminfer.functions.batching.Requests.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.streaminfer.functions.inference.ModelRegistry;
+import dev.streaminfer.functions.inference.ModelSpec;
+import dev.streaminfer.functions.inference.ModelUnavailableException;
+import dev.streaminfer.functions.model.InferenceRequest;
+import dev.streaminfer.functions.model.InferenceResult;
+import dev.streaminfer.functions.model.RequestStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class BatchRunnerTest {
+
+    private static final BatchingSettings SETTINGS = BatchingSettings.defaults()
+            .withBatchLimits(4, 1_000, Duration.ofMillis(10))
+            .withRetry(new RetryPolicy(3, 100, 5_000));
+
+    private final TestingEmbedder embedder = new TestingEmbedder();
+    private final TestingCancellationCheck cancellations = new TestingCancellationCheck();
+    private final List<Long> sleeps = new ArrayList<>();
+    private final List<String> retries = new ArrayList<>();
+
+    private final BatchRunner runner = new BatchRunner(ModelRegistry.bundled(), SETTINGS, embedder,
+            cancellations.open(), () -> T0, sleeps::add, new BatchRunner.Listener() {
+                @Override
+                public void retried(String model) {
+                    retries.add(model);
+                }
+            });
+
+    @Test
+    void eachRequestGetsTheVectorsOfItsOwnTexts() throws Exception {
+        List<InferenceResult> results = runner.run(batch(
+                request("a").inputs("x", "y").tokens(7).build(),
+                request("b").inputs("z").tokens(3).build()));
+
+        Map<String, InferenceResult> byId = byId(results);
+        assertThat(byId.get("a").status()).isEqualTo(RequestStatus.COMPLETED);
+        assertThat(byId.get("a").embeddings()).isDeepEqualTo(new float[][] {TestingEmbedder.vector("x"), TestingEmbedder.vector("y")});
+        assertThat(byId.get("a").chargedTokens()).isEqualTo(7);
+        assertThat(byId.get("b").embeddings()).isDeepEqualTo(new float[][] {TestingEmbedder.vector("z")});
+        assertThat(embedder.calls).containsExactly(List.of("x", "y", "z"));
+    }
+
+    @Test
+    void expiredAndCancelledRequestsAreNotComputed() throws Exception {
+        cancellations.cancel("cancelled");
+        List<InferenceResult> results = runner.run(batch(
+                request("late").inputs("l").deadline(T0 - 1).build(),
+                request("cancelled").inputs("c").build(),
+                request("fine").inputs("f").build()));
+
+        Map<String, InferenceResult> byId = byId(results);
+        assertThat(byId.get("late").status()).isEqualTo(RequestStatus.EXPIRED);
+        assertThat(byId.get("late").errorCode()).isEqualTo("deadline_exceeded");
+        assertThat(byId.get("cancelled").status()).isEqualTo(RequestStatus.CANCELLED);
+        assertThat(byId.get("cancelled").errorCode()).isEqualTo("cancelled");
+        assertThat(byId.get("cancelled").chargedTokens()).isZero();
+        assertThat(byId.get("fine").status()).isEqualTo(RequestStatus.COMPLETED);
+        assertThat(embedder.calls).containsExactly(List.of("f"));
+        assertThat(cancellations.lookups).isEqualTo(1);
+    }
+
+    @Test
+    void whenTheCancellationStoreIsDownEveryRequestIsComputed() throws Exception {
+        cancellations.cancel("a");
+        cancellations.down = true;
+
+        List<InferenceResult> results = runner.run(batch(request("a").inputs("a").build()));
+
+        assertThat(results).extracting(InferenceResult::status).containsExactly(RequestStatus.COMPLETED);
+    }
+
+    @Test
+    void aTransientFailureIsRetriedWithBackoff() throws Exception {
+        embedder.failNextCalls = 2;
+
+        List<InferenceResult> results = runner.run(batch(request("a").inputs("a").build(), request("b").inputs("b").build()));
+
+        assertThat(results).extracting(InferenceResult::status).containsOnly(RequestStatus.COMPLETED);
+        assertThat(sleeps).containsExactly(100L, 200L);
+        assertThat(retries).hasSize(2);
+    }
+
+    @Test
+    void aBadInputIsIsolatedBySplittingAndFailsAlone() throws Exception {
+        embedder.poison = "poison";
+        List<InferenceRequest> members = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            members.add(request("r" + i).inputs(i == 5 ? "poison" : "t" + i).build());
+        }
+
+        Map<String, InferenceResult> byId = byId(runner.run(batch(members.toArray(InferenceRequest[]::new))));
+
+        assertThat(byId).hasSize(7);
+        assertThat(byId.get("r5").status()).isEqualTo(RequestStatus.FAILED);
+        assertThat(byId.get("r5").errorCode()).isEqualTo("inference_failed");
+        assertThat(byId.get("r5").chargedTokens()).isZero();
+        assertThat(byId.values().stream().filter(r -> r.status() == RequestStatus.COMPLETED)).hasSize(6);
+        assertThat(byId.get("r0").embeddings()).isDeepEqualTo(new float[][] {TestingEmbedder.vector("t0")});
+    }
+
+    @Test
+    void anUnloadableModelFailsItsRequestsAfterRetriesWithoutSplitting() throws Exception {
+        embedder.unavailable = true;
+
+        List<InferenceResult> results = runner.run(batch(request("a").inputs("a").build(), request("b").inputs("b").build()));
+
+        assertThat(results).extracting(InferenceResult::status).containsOnly(RequestStatus.FAILED);
+        assertThat(embedder.attempts).isEqualTo(3);
+    }
+
+    @Test
+    void aRequestWithMoreTextsThanTheLimitRunsInChunks() throws Exception {
+        List<InferenceResult> results = runner.run(batch(request("big").inputs("1", "2", "3", "4", "5", "6").build()));
+
+        assertThat(results.get(0).embeddings()).hasNumberOfRows(6);
+        assertThat(results.get(0).embeddings()[5]).containsExactly(TestingEmbedder.vector("6"));
+        assertThat(embedder.calls).containsExactly(List.of("1", "2", "3", "4"), List.of("5", "6"));
+    }
+
+    @Test
+    void anUnknownModelFailsItsRequests() throws Exception {
+        List<InferenceResult> results = runner.run(new InferenceBatch("b", "nope",
+                new InferenceRequest[] {request("a").model("nope").build()}, T0, T0));
+
+        assertThat(results).extracting(InferenceResult::status).containsExactly(RequestStatus.FAILED);
+        assertThat(embedder.calls).isEmpty();
+    }
+
+    private static InferenceBatch batch(InferenceRequest... requests) {
+        return new InferenceBatch("batch", requests[0].model(), requests, T0, T0);
+    }
+
+    private static Map<String, InferenceResult> byId(List<InferenceResult> results) {
+        return results.stream().collect(Collectors.toMap(InferenceResult::requestId, Function.identity()));
+    }
+
+    /** A model whose vector for a text is derived from the text; fails on demand. */
+    static final class TestingEmbedder implements BatchRunner.Embedder {
+        final List<List<String>> calls = new ArrayList<>();
+        int failNextCalls;
+        String poison;
+        boolean unavailable;
+        int attempts;
+
+        static float[] vector(String text) {
+            return new float[] {text.hashCode(), text.length()};
+        }
+
+        @Override
+        public synchronized float[][] embed(ModelSpec spec, List<String> texts) {
+            attempts++;
+            if (unavailable) {
+                throw new ModelUnavailableException("no such file");
+            }
+            if (failNextCalls > 0) {
+                failNextCalls--;
+                throw new IllegalStateException("transient");
+            }
+            if (poison != null && texts.contains(poison)) {
+                throw new IllegalStateException("bad input");
+            }
+            calls.add(List.copyOf(texts));
+            return texts.stream().map(TestingEmbedder::vector).toArray(float[][]::new);
+        }
+    }
+
+    /** Cancel markers in memory (a contract test checks it against Redis). */
+    static final class TestingCancellationCheck implements CancellationCheck {
+        private final Set<String> cancelled = new java.util.HashSet<>();
+        boolean down;
+        int lookups;
+
+        void cancel(String requestId) {
+            cancelled.add(requestId);
+        }
+
+        @Override
+        public Lookup open() {
+            return new Lookup() {
+                @Override
+                public Set<String> cancelled(Collection<String> ids) {
+                    lookups++;
+                    if (down) {
+                        throw new IllegalStateException("store down");
+                    }
+                    return ids.stream().filter(cancelled::contains).collect(Collectors.toSet());
+                }
+            };
+        }
+    }
+}

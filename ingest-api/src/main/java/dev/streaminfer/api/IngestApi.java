@@ -1,0 +1,356 @@
+package dev.streaminfer.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.streaminfer.api.auth.ApiKeyStore;
+import dev.streaminfer.api.auth.Authenticator;
+import dev.streaminfer.api.kafka.KafkaRequestPublisher;
+import dev.streaminfer.api.request.InferenceBodyParser;
+import dev.streaminfer.api.service.IdempotencyKeys;
+import dev.streaminfer.api.service.InferenceService;
+import dev.streaminfer.api.service.QuotaService;
+import dev.streaminfer.api.service.RequestService;
+import dev.streaminfer.api.service.ResultWaiter;
+import dev.streaminfer.api.service.UsageService;
+import dev.streaminfer.api.store.KeyspaceEvents;
+import dev.streaminfer.api.store.RedisRequestStore;
+import dev.streaminfer.functions.inference.ModelRegistry;
+import dev.streaminfer.functions.inference.ModelSpec;
+import dev.streaminfer.functions.inference.ModelTokenizer;
+import dev.streaminfer.functions.model.ErrorCode;
+import dev.streaminfer.functions.serde.Json;
+import io.javalin.Javalin;
+import org.apache.flink.configuration.Configuration;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import java.util.concurrent.TimeUnit;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingest HTTP service (see the README for the routes). {@link #start(ApiConfig)} connects to
+ * Kafka, Redis and PostgreSQL, loads each model's tokenizer once, and serves; {@link #close()}
+ * shuts down gracefully: new requests get 503, waiting clients get their 202, in-flight requests
+ * finish (up to {@link ApiConfig#shutdownTimeout()}), then the producer is flushed and closed.
+ */
+public final class IngestApi implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IngestApi.class);
+    private static final String COUNTED = "streaminfer.counted";
+    private static final String STARTED = "streaminfer.started";
+
+    private final ApiConfig config;
+    private final List<AutoCloseable> resources;
+    private final Javalin app;
+    private final ResultWaiter waiter;
+    private final KafkaRequestPublisher publisher;
+    private final AtomicInteger inFlight;
+    private volatile boolean draining;
+    private volatile boolean closed;
+
+    private IngestApi(ApiConfig config, List<AutoCloseable> resources, Javalin app, ResultWaiter waiter,
+                      KafkaRequestPublisher publisher, AtomicInteger inFlight) {
+        this.config = config;
+        this.resources = resources;
+        this.app = app;
+        this.waiter = waiter;
+        this.publisher = publisher;
+        this.inFlight = inFlight;
+    }
+
+    public static IngestApi start(ApiConfig config) {
+        List<AutoCloseable> resources = new ArrayList<>();
+        try {
+            return start(config, resources);
+        } catch (RuntimeException e) {
+            closeAll(resources);
+            throw e;
+        }
+    }
+
+    private static IngestApi start(ApiConfig config, List<AutoCloseable> resources) {
+        long t0 = System.nanoTime();
+        Clock clock = Clock.systemUTC();
+
+        // The same models as the job: the bundled ones plus STREAMINFER_MODELS_FILE, if set.
+        ModelRegistry registry = ModelRegistry.fromConfiguration(new Configuration(), System.getenv());
+        Map<String, ModelTokenizer> tokenizers = new LinkedHashMap<>();
+        for (ModelSpec spec : registry.all()) {
+            ModelTokenizer tokenizer = ModelTokenizer.load(spec);
+            resources.add(tokenizer);
+            tokenizers.put(spec.name(), tokenizer);
+        }
+
+        HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl(config.postgresUrl());
+        hikari.setUsername(config.postgresUser());
+        hikari.setPassword(config.postgresPassword());
+        hikari.setPoolName("ingest-api");
+        hikari.setMaximumPoolSize(4);
+        hikari.setMinimumIdle(1);
+        hikari.setConnectionTimeout(Math.max(250, config.redisTimeout().toMillis()));
+        hikari.setValidationTimeout(Math.max(250, Math.min(1000, config.redisTimeout().toMillis())));
+        hikari.setInitializationFailTimeout(-1); // start even if PostgreSQL is down; /readyz tells
+        HikariDataSource dataSource = new HikariDataSource(hikari);
+        resources.add(dataSource);
+
+        ClientResources redisResources = DefaultClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
+                .build();
+        resources.add(() -> redisResources.shutdown(0, 2, TimeUnit.SECONDS));
+        RedisClient redisClient = RedisClient.create(redisResources, RedisURI.create(config.redisUrl()));
+        redisClient.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(config.redisTimeout()))
+                .build());
+        resources.add(redisClient::shutdown);
+        StatefulRedisConnection<String, String> redis = redisClient.connect();
+        redis.setTimeout(config.redisTimeout());
+        resources.add(redis);
+        RedisRequestStore store = new RedisRequestStore(redis);
+
+        AtomicInteger inFlight = new AtomicInteger();
+        ResultWaiter waiter = new ResultWaiter(store, config.waitPollInterval());
+        resources.add(waiter);
+        ApiMetrics metrics = new ApiMetrics(waiter::waiting, inFlight::get);
+        KeyspaceEvents keyspaceEvents = new KeyspaceEvents(redisClient, redis, waiter::onResultWritten);
+        resources.add(keyspaceEvents);
+
+        KafkaRequestPublisher publisher = new KafkaRequestPublisher(config.kafkaBootstrapServers(),
+                config.requestsTopic(), config.quotaUpdatesTopic(), config.kafkaTimeout(),
+                (topic, nanos, ok) -> metrics.kafkaProduce(topic, nanos / 1e9, ok));
+        resources.add(publisher);
+
+        Readiness readiness = new Readiness(config.kafkaBootstrapServers(), store::ping,
+                () -> {
+                    try (Connection c = dataSource.getConnection()) {
+                        return c.isValid(1);
+                    } catch (Exception e) {
+                        return false;
+                    }
+                },
+                config.readinessInterval(), config.kafkaTimeout().dividedBy(2), keyspaceEvents::reenable);
+        resources.add(readiness);
+
+        Authenticator authenticator = new Authenticator(new ApiKeyStore(dataSource), config.keyCacheTtl());
+        InferenceBodyParser parser = new InferenceBodyParser(registry, tokenizers::get);
+        IdempotencyKeys idempotency = new IdempotencyKeys(store, config.idempotencyTtl(),
+                config.kafkaTimeout().multipliedBy(2).plusSeconds(5), config.kafkaTimeout().plusSeconds(1), clock,
+                Thread::sleep);
+        InferenceService inference = new InferenceService(store, publisher, idempotency,
+                readiness::kafkaReachable, clock, config.kafkaTimeout(), config.markerTtl());
+        RequestService requests = new RequestService(store, publisher, clock, config.kafkaTimeout(),
+                config.markerTtl());
+        QuotaService quotas = new QuotaService(dataSource, publisher, clock, config.kafkaTimeout());
+        UsageService usage = new UsageService(store, quotas, clock);
+        ApiHandlers handlers = new ApiHandlers(config, authenticator, parser, inference, requests, waiter, usage,
+                quotas, readiness, metrics, modelsJson(registry), OpenApi.document());
+
+        IngestApi[] self = new IngestApi[1];
+        Javalin app = Javalin.create(cfg -> {
+            cfg.showJavalinBanner = false;
+            cfg.startupWatcherEnabled = false;
+            cfg.http.maxRequestSize = config.maxBodyBytes();
+            cfg.http.prefer405over404 = true;
+            cfg.router.ignoreTrailingSlashes = true;
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            cfg.jetty.modifyHttpConfiguration(http -> {
+                http.setSendServerVersion(false);
+                http.setRequestHeaderSize(16 * 1024);
+            });
+            cfg.requestLogger.http((ctx, ms) -> self[0].finished(ctx, metrics));
+        });
+        app.before(ctx -> self[0].admit(ctx));
+        app.post("/v1/inference", handlers::submit);
+        app.get("/v1/requests/{id}", handlers::status);
+        app.delete("/v1/requests/{id}", handlers::cancel);
+        app.get("/v1/usage", handlers::usage);
+        app.get("/v1/models", handlers::models);
+        app.put("/v1/admin/quotas/{user_id}", handlers::putQuota);
+        app.get("/healthz", handlers::healthz);
+        app.get("/readyz", handlers::readyz);
+        app.get("/metrics", handlers::metrics);
+        app.get("/openapi.json", handlers::openApi);
+        app.exception(ApiException.class, (e, ctx) -> ApiHandlers.error(ctx, e.error()));
+        app.exception(HttpResponseException.class, (e, ctx) -> ApiHandlers.error(ctx, fromHttp(e.getStatus())));
+        app.exception(Exception.class, (e, ctx) -> {
+            LOG.error("event=unhandled_error method={} route={} error={}", ctx.method(), route(ctx),
+                    e.getClass().getName(), e);
+            ApiHandlers.error(ctx, new ApiError(500, ApiError.INTERNAL, "internal error"));
+        });
+
+        IngestApi api = new IngestApi(config, resources, app, waiter, publisher, inFlight);
+        self[0] = api;
+        app.start(config.port());
+        LOG.info("event=started port={} models={} kafka={} redis={} postgres={} startup_ms={}", app.port(),
+                tokenizers.keySet(), config.kafkaBootstrapServers(), config.redisUrl(), config.postgresUrl(),
+                (System.nanoTime() - t0) / 1_000_000);
+        return api;
+    }
+
+    private void admit(Context ctx) {
+        if (draining && !ctx.path().equals("/healthz") && !ctx.path().equals("/metrics")) {
+            ctx.header("Connection", "close");
+            throw ApiError.unavailable("the server is shutting down").exception();
+        }
+        ctx.attribute(STARTED, System.nanoTime());
+        ctx.attribute(COUNTED, Boolean.TRUE);
+        inFlight.incrementAndGet();
+    }
+
+    private void finished(Context ctx, ApiMetrics metrics) {
+        if (Boolean.TRUE.equals(ctx.attribute(COUNTED))) {
+            inFlight.decrementAndGet();
+        }
+        Long started = ctx.attribute(STARTED);
+        double seconds = started == null ? 0 : (System.nanoTime() - started) / 1e9;
+        int status = ctx.statusCode();
+        String route = route(ctx);
+        metrics.request(ctx.method().name(), route, status, seconds);
+        if (status >= 500) {
+            LOG.warn("event=http method={} route={} status={} ms={} user_id={}", ctx.method(), route, status,
+                    Math.round(seconds * 1000), (Object) ctx.attribute("user_id"));
+        } else if (LOG.isDebugEnabled()) {
+            LOG.debug("event=http method={} route={} status={} ms={} user_id={}", ctx.method(), route, status,
+                    Math.round(seconds * 1000), (Object) ctx.attribute("user_id"));
+        }
+    }
+
+    /** The matched route template (never the raw path: ids stay out of metric labels). */
+    private static String route(Context ctx) {
+        try {
+            String path = ctx.endpointHandlerPath();
+            return path == null || path.isEmpty() || path.equals("*") ? "unmatched" : path;
+        } catch (RuntimeException e) {
+            return "unmatched";
+        }
+    }
+
+    private static ApiError fromHttp(int status) {
+        return switch (status) {
+            case 404 -> ApiError.notFound("no such route");
+            case 405 -> new ApiError(405, ApiError.METHOD_NOT_ALLOWED, "method not allowed on this route");
+            case 413 -> ApiError.of(ErrorCode.PAYLOAD_TOO_LARGE, "the body is too large");
+            case 400 -> ApiError.of(ErrorCode.INVALID_REQUEST, "bad request");
+            default -> status >= 500
+                    ? new ApiError(status, ApiError.INTERNAL, "internal error")
+                    : new ApiError(status, ErrorCode.INVALID_REQUEST.code(), "request refused");
+        };
+    }
+
+    static String modelsJson(ModelRegistry registry) {
+        ObjectNode root = Json.mapper().createObjectNode();
+        root.put("default_model", registry.defaultModel());
+        ArrayNode models = root.putArray("models");
+        for (ModelSpec spec : registry.all()) {
+            ObjectNode m = models.addObject();
+            m.put("name", spec.name());
+            m.put("dimensions", spec.dimensions());
+            m.put("max_input_tokens", spec.maxInputTokens());
+        }
+        return root.toString();
+    }
+
+    /** The port the server listens on (the ephemeral one when configured with 0). */
+    public int port() {
+        return app.port();
+    }
+
+    public ApiConfig config() {
+        return config;
+    }
+
+    /** Graceful shutdown; idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        draining = true;
+        long t0 = System.nanoTime();
+        waiter.close(); // waiting clients get their 202 now
+        long deadline = t0 + config.shutdownTimeout().toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        int abandoned = inFlight.get();
+        app.stop();
+        try {
+            publisher.flush();
+        } catch (RuntimeException e) {
+            LOG.warn("event=producer_flush_failed reason=\"{}\"", e.getMessage());
+        }
+        closeAll(resources);
+        LOG.info("event=stopped shutdown_ms={} abandoned_requests={}", (System.nanoTime() - t0) / 1_000_000, abandoned);
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("event=close_failed resource={} reason=\"{}\"", resources.get(i).getClass().getSimpleName(),
+                        e.getMessage());
+            }
+        }
+        resources.clear();
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        ApiConfig config = ApiConfig.fromEnvironment(System.getenv());
+        IngestApi api = start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            api.close();
+            stopped.countDown();
+        }, "ingest-api-shutdown"));
+        System.out.println("ingest-api listening on port " + api.port());
+        stopped.await();
+    }
+
+    /** The OpenAPI document, a resource of this module. */
+    static final class OpenApi {
+        private OpenApi() {}
+
+        static String document() {
+            try (InputStream in = IngestApi.class.getResourceAsStream("/openapi.json")) {
+                if (in == null) {
+                    return "{}";
+                }
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "{}";
+            }
+        }
+    }
+
+}

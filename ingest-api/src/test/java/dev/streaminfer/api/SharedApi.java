@@ -1,0 +1,57 @@
+package dev.streaminfer.api;
+
+import dev.streaminfer.api.auth.ApiKeyStore;
+import dev.streaminfer.localstack.ServiceEndpoints;
+import dev.streaminfer.localstack.TestServices;
+import java.time.Duration;
+
+/**
+ * One API instance over the shared real Kafka, PostgreSQL and Redis for every ITCase in the JVM,
+ * with the demo keys seeded. Tests use unique ids and keys, so they can share it.
+ */
+final class SharedApi {
+
+    static final String ALICE = "it-alice-key";
+    static final String BOB = "it-bob-key";
+    static final String ADMIN = "it-admin-key";
+
+    private static IngestApi api;
+
+    private SharedApi() {}
+
+    static synchronized IngestApi get() {
+        if (api == null) {
+            ServiceEndpoints e = endpoints();
+            seed(e);
+            api = IngestApi.start(config(e).build());
+            Runtime.getRuntime().addShutdownHook(new Thread(api::close, "shared-api-shutdown"));
+        }
+        return api;
+    }
+
+    static ServiceEndpoints endpoints() {
+        return TestServices.get().endpoints();
+    }
+
+    static ApiConfig.Builder config(ServiceEndpoints e) {
+        return ApiConfig.builder()
+                .port(0)
+                .kafkaBootstrapServers(e.kafkaBootstrapServers())
+                .postgres(e.postgresUrl(), e.postgresUser(), e.postgresPassword())
+                .redisUrl(e.redisUrl())
+                .kafkaTimeout(Duration.ofSeconds(3))
+                .keyCacheTtl(Duration.ofSeconds(1))
+                .waitPollInterval(Duration.ofMillis(200))
+                .readinessInterval(Duration.ofMillis(300));
+    }
+
+    static void seed(ServiceEndpoints e) {
+        ApiKeyStore.upsert(e.postgresUrl(), e.postgresUser(), e.postgresPassword(), ALICE, "it-alice", "user", "free");
+        ApiKeyStore.upsert(e.postgresUrl(), e.postgresUser(), e.postgresPassword(), BOB, "it-bob", "user", "pro");
+        ApiKeyStore.upsert(e.postgresUrl(), e.postgresUser(), e.postgresPassword(), ADMIN, "it-admin", "admin", "unlimited");
+    }
+
+    static TestHttp http() {
+        return new TestHttp(get().port());
+    }
+}

@@ -1,0 +1,119 @@
+package dev.streaminfer.api.store;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * In-memory {@link RequestStore} for unit tests (TTLs are recorded, not enforced). Passes
+ * {@link RequestStoreContract}, like the real one. {@link #down} makes every call fail like an
+ * unreachable Redis.
+ */
+public final class TestingRequestStore implements RequestStore {
+
+    public final Map<String, String> values = new ConcurrentHashMap<>();
+    public final Map<String, Duration> ttls = new ConcurrentHashMap<>();
+    public volatile boolean down;
+
+    private void check() {
+        if (down) {
+            throw new StoreUnavailableException("testing store is down", null);
+        }
+    }
+
+    public void putResult(String requestId, String doc) {
+        values.put(ApiRedisKeys.result(requestId), doc);
+    }
+
+    public void putUsage(String userId, String json) {
+        values.put(ApiRedisKeys.usage(userId), json);
+    }
+
+    @Override
+    public Optional<String> resultDocument(String requestId) {
+        check();
+        return Optional.ofNullable(values.get(ApiRedisKeys.result(requestId)));
+    }
+
+    @Override
+    public Map<String, String> resultDocuments(List<String> requestIds) {
+        check();
+        Map<String, String> found = new HashMap<>();
+        for (String id : requestIds) {
+            String v = values.get(ApiRedisKeys.result(id));
+            if (v != null) {
+                found.put(id, v);
+            }
+        }
+        return found;
+    }
+
+    @Override
+    public void putAccepted(String requestId, String queuedDocument, Duration ttl) {
+        check();
+        values.put(ApiRedisKeys.accepted(requestId), queuedDocument);
+        ttls.put(ApiRedisKeys.accepted(requestId), ttl);
+    }
+
+    @Override
+    public Optional<String> acceptedDocument(String requestId) {
+        check();
+        return Optional.ofNullable(values.get(ApiRedisKeys.accepted(requestId)));
+    }
+
+    @Override
+    public boolean putCancelIfAbsent(String requestId, String marker, Duration ttl) {
+        check();
+        ttls.putIfAbsent(ApiRedisKeys.cancel(requestId), ttl);
+        return values.putIfAbsent(ApiRedisKeys.cancel(requestId), marker) == null;
+    }
+
+    @Override
+    public Optional<String> cancelMarker(String requestId) {
+        check();
+        return Optional.ofNullable(values.get(ApiRedisKeys.cancel(requestId)));
+    }
+
+    @Override
+    public Optional<String> usage(String userId) {
+        check();
+        return Optional.ofNullable(values.get(ApiRedisKeys.usage(userId)));
+    }
+
+    @Override
+    public Optional<String> claimIdempotency(String key, String value, Duration ttl) {
+        check();
+        String existing = values.putIfAbsent(key, value);
+        if (existing == null) {
+            ttls.put(key, ttl);
+        }
+        return Optional.ofNullable(existing);
+    }
+
+    @Override
+    public void updateIdempotency(String key, String value, Duration ttl) {
+        check();
+        values.computeIfPresent(key, (k, v) -> value);
+        ttls.put(key, ttl);
+    }
+
+    @Override
+    public void releaseIdempotency(String key, String expectedValue) {
+        check();
+        values.remove(key, expectedValue);
+    }
+
+    @Override
+    public Optional<String> idempotency(String key) {
+        check();
+        return Optional.ofNullable(values.get(key));
+    }
+
+    @Override
+    public boolean ping() {
+        return !down;
+    }
+}

@@ -21,6 +21,13 @@ PGBIN="${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -
 [[ -x "$PGBIN/initdb" ]] || { echo "no PostgreSQL binaries (set PGBIN)" >&2; exit 1; }
 WORK="$(mktemp -d /tmp/streaminfer-views-bench.XXXXXX)"
 OUT="sql/target/bench"
+# The data covers the 30 UTC days up to and including today, so "today" is the raw part of the
+# views and the 29 days before it are rolled up.
+TODAY=$(date -u +%F)
+START=$(date -u -d "$TODAY - 29 days" +%F)
+END=$(date -u -d "$TODAY + 1 day" +%F)
+MONTH=$(date -u -d "$TODAY" +%Y-%m-01)
+WEEK=$(date -u -d "$TODAY - 6 days" +%F)
 mkdir -p "$OUT"
 rm -f "$OUT"/*.txt
 
@@ -70,7 +77,7 @@ SELECT 'req-' || g,
                     ELSE interval '500 milliseconds' END
 FROM (
     SELECT g, ru, rl, tok,
-           TIMESTAMPTZ '2026-10-24 00:00:00+00' + (g::double precision / $ROWS) * interval '30 days' AS ts,
+           TIMESTAMPTZ '$START 00:00:00+00' + (g::double precision / $ROWS) * interval '30 days' AS ts,
            CASE WHEN rs < 0.90 THEN 'completed' WHEN rs < 0.96 THEN 'rejected'
                 WHEN rs < 0.98 THEN 'expired'   WHEN rs < 0.99 THEN 'failed' ELSE 'cancelled' END AS st
     FROM (SELECT g, random() AS rs, random() AS ru, random() AS rl, 8 + floor(random() * 120)::int AS tok
@@ -85,7 +92,7 @@ SIZE=$("${PSQL[@]}" -Atc "SELECT pg_size_pretty(pg_table_size('inference_results
         || pg_size_pretty(pg_indexes_size('inference_results')) || ' indexes'")
 echo "generated and indexed $ROWS rows in $((t1 - t0)) s ($SIZE)" | tee "$OUT/summary.txt"
 
-# First refresh rolls up every finished day (all but today, 2026-11-22); the second is what the
+# First refresh rolls up every finished day (all but today); the second is what the
 # hourly schedule costs (recomputes the last 2 days).
 ms_of() { "${PSQL[@]}" -Atc "EXPLAIN (ANALYZE, BUFFERS) $1" | tee "$OUT/$2" | grep -oP 'Execution Time: \K[0-9.]+'; }
 first=$(ms_of "SELECT * FROM refresh_usage_rollups()" plan-refresh-first.txt)
@@ -99,20 +106,21 @@ ROLL=$("${PSQL[@]}" -Atc "SELECT (SELECT count(*) FROM usage_daily_rollup) || ' 
 printf 'refresh_usage_rollups(): first (29 days) %s ms, steady state (lookback 2 days) %s ms; %s\n' \
   "$first" "$steady" "$ROLL" | tee -a "$OUT/summary.txt"
 
-# name|query; the data ends 2026-11-23 00:00 UTC, the rollups hold everything before 2026-11-22.
+# name|query
 QUERIES=(
-  "usage_daily: today, all users (raw part)|SELECT * FROM usage_daily WHERE day = '2026-11-22'"
-  "usage_daily: one day, all users|SELECT * FROM usage_daily WHERE day = '2026-11-15'"
-  "usage_daily: one user, one month|SELECT * FROM usage_daily WHERE user_id = 'user-0420' AND day >= '2026-11-01' AND day < '2026-12-01'"
-  "usage_daily: whole month, all users|SELECT * FROM usage_daily WHERE day >= '2026-11-01' AND day < '2026-12-01'"
-  "rejections_daily: last 7 days, quota|SELECT * FROM rejections_daily WHERE day >= '2026-11-16' AND status = 'rejected'"
-  "latency_hourly: last 24 hours|SELECT * FROM latency_hourly WHERE hour >= '2026-11-22 00:00+00'"
+  "usage_daily: today, all users (raw part)|SELECT * FROM usage_daily WHERE day = '$TODAY'"
+  "usage_daily: one day, all users|SELECT * FROM usage_daily WHERE day = '$WEEK'"
+  "usage_daily: one user, 30 days|SELECT * FROM usage_daily WHERE user_id = 'user-0420' AND day >= '$START'"
+  "usage_daily: 30 days, all users|SELECT * FROM usage_daily WHERE day >= '$START'"
+  "rejections_daily: last 7 days, quota|SELECT * FROM rejections_daily WHERE day >= '$WEEK' AND status = 'rejected'"
+  "latency_hourly: last 24 hours|SELECT * FROM latency_hourly WHERE hour >= '$TODAY 00:00+00'::timestamptz - interval '1 day'"
   "latency_hourly: all 30 days|SELECT * FROM latency_hourly"
-  "cost_per_user_month: one month, all users|SELECT * FROM cost_per_user_month WHERE month = '2026-11-01'"
+  "cost_per_user_month: this month, all users|SELECT * FROM cost_per_user_month WHERE month = '$MONTH'"
   "cost_per_user_month: one user|SELECT * FROM cost_per_user_month WHERE user_id = 'user-0420'"
-  "top_users: last 24 hours, top 10|SELECT * FROM top_users('2026-11-22 00:00+00', '2026-11-23 00:00+00', 10)"
-  "top_users: 30 days, top 10|SELECT * FROM top_users('2026-10-24 00:00+00', '2026-11-23 00:00+00', 10)"
-  "usage_per_minute: last hour|SELECT * FROM usage_per_minute('2026-11-22 23:00+00', '2026-11-23 00:00+00')"
+  "top_users: today, top 10|SELECT * FROM top_users('$TODAY 00:00+00', '$END 00:00+00', 10)"
+  "top_users: 30 days, top 10|SELECT * FROM top_users('$START 00:00+00', '$END 00:00+00', 10)"
+  "top_users: 7.5 days, partial first day|SELECT * FROM top_users('$WEEK 12:00+00'::timestamptz - interval '1 day', '$END 00:00+00', 10)"
+  "usage_per_minute: one hour|SELECT * FROM usage_per_minute('$TODAY 11:00+00', '$TODAY 12:00+00')"
 )
 
 printf '\n| query | rows | best of 3 (ms) | plan |\n| --- | ---: | ---: | --- |\n' | tee -a "$OUT/summary.txt"
@@ -129,7 +137,7 @@ for entry in "${QUERIES[@]}"; do
   done
   nrows=$("${PSQL[@]}" -Atc "SELECT count(*) FROM ($sql) q")
   # the access path: the first scan node of the plan
-  access=$(grep -oE '(Parallel )?(Seq Scan|Index Only Scan|Index Scan|Bitmap Heap Scan|Bitmap Index Scan) (using [a-z_]+ )?on [a-z_]+' "$plan_file" | head -3 | paste -sd ';' | sed 's/;/; /g')
+  access=$(grep -oE '(Parallel )?(Seq Scan|Index Only Scan|Index Scan|Bitmap Heap Scan|Bitmap Index Scan) (using [a-z_]+ )?on [a-z_]+' "$plan_file" | head -3 | paste -sd ';' | sed 's/;/; /g' || true)
   printf '| %s | %s | %s | %s |\n' "$name" "$nrows" "$best" "$access" | tee -a "$OUT/summary.txt"
 done
 echo

@@ -150,6 +150,24 @@ class SubmitAndStatusITCase {
                 : new InferenceRequest("?", "?", "?", new String[] {"?"}, null, 0, 0, 0, null);
     }
 
+    /** Writes a result document like the job does, over a connection of its own (any test may call it). */
+    static void writeResultWith(String id, String user, RequestStatus status) {
+        RedisClient client = RedisClient.create(SharedApi.endpoints().redisUrl());
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            c.sync().set(RedisKeys.result(id), resultJson(id, user, status), SetArgs.Builder.ex(600));
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    static String resultJson(String id, String user, RequestStatus status) {
+        boolean done = status == RequestStatus.COMPLETED;
+        InferenceResult result = new InferenceResult(id, user, "all-minilm-l6-v2-q", status, 3, done ? 3 : 0,
+                done ? new float[][] {{0.1f, 0.2f, 0.3f}} : null, done ? null : "inference_failed",
+                done ? null : "failed", 0, System.currentTimeMillis() - 10, System.currentTimeMillis());
+        return new String(ResultDocumentCodec.encode(result), StandardCharsets.UTF_8);
+    }
+
     static void writeResult(String id, String user, RequestStatus status) {
         InferenceResult result = new InferenceResult(id, user, "all-minilm-l6-v2-q", status, 3, 3,
                 new float[][] {{0.1f, 0.2f, 0.3f}}, null, null, 0, System.currentTimeMillis() - 10,

@@ -35,7 +35,7 @@ public final class JobOptions {
     public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX =
             ConfigOptions.key("streaminfer.kafka.transactional-id-prefix").stringType()
                     .defaultValue("streaminfer-results")
-                    .withDescription("Prefix of the exactly-once results producer's transactional ids; unique per job.");
+                    .withDescription("Prefix of the exactly-once producers' transactional ids (results, refunds); unique per job.");
     public static final ConfigOption<Duration> TRANSACTION_TIMEOUT =
             ConfigOptions.key("streaminfer.kafka.transaction-timeout").durationType()
                     .defaultValue(Duration.ofSeconds(60))
@@ -73,18 +73,30 @@ public final class JobOptions {
             ConfigOptions.key("streaminfer.redis.result-ttl").durationType()
                     .defaultValue(Duration.ofHours(24)).withDescription("How long result documents stay in Redis.");
 
-    public static final ConfigOption<Integer> INFERENCE_THREADS =
-            ConfigOptions.key("streaminfer.inference.threads").intType()
-                    .defaultValue(2).withDescription("Threads per subtask calling ONNX Runtime concurrently.");
-    public static final ConfigOption<Integer> INFERENCE_INTRA_OP_THREADS =
-            ConfigOptions.key("streaminfer.inference.intra-op-threads").intType()
-                    .defaultValue(1).withDescription("ONNX Runtime intra-op threads per session.");
-    public static final ConfigOption<Integer> INFERENCE_MAX_IN_FLIGHT =
-            ConfigOptions.key("streaminfer.inference.max-in-flight").intType()
-                    .defaultValue(16).withDescription("Requests in flight per subtask before back-pressure.");
-    public static final ConfigOption<Duration> INFERENCE_TIMEOUT =
-            ConfigOptions.key("streaminfer.inference.timeout").durationType()
-                    .defaultValue(Duration.ofSeconds(60)).withDescription("Longest one inference call may take.");
+    public static final ConfigOption<InferenceMode> INFERENCE_MODE =
+            ConfigOptions.key("streaminfer.inference.mode").enumType(InferenceMode.class)
+                    .defaultValue(InferenceMode.BATCHED)
+                    .withDescription("BATCHED: micro-batches (streaminfer.batching.*). PER_RECORD: one ONNX call per"
+                            + " request through AsyncDataStream, the baseline the benchmark compares against.");
+    public static final ConfigOption<Integer> PER_RECORD_MAX_IN_FLIGHT =
+            ConfigOptions.key("streaminfer.inference.per-record.max-in-flight").intType()
+                    .defaultValue(16).withDescription("PER_RECORD mode: requests in flight per subtask before back-pressure.");
+    public static final ConfigOption<Duration> PER_RECORD_TIMEOUT =
+            ConfigOptions.key("streaminfer.inference.per-record.timeout").durationType()
+                    .defaultValue(Duration.ofSeconds(60)).withDescription("PER_RECORD mode: longest one inference call may take.");
+
+    public static final ConfigOption<String> QUOTA_UPDATES_TOPIC =
+            ConfigOptions.key("streaminfer.topics.quota-updates").stringType()
+                    .defaultValue("quota-updates")
+                    .withDescription("Compacted topic of plan changes (from the admin API) and refunds (from the job).");
+    public static final ConfigOption<String> QUOTA_DEFAULT_PLAN =
+            ConfigOptions.key("streaminfer.quota.default-plan").stringType()
+                    .defaultValue("free")
+                    .withDescription("Built-in plan (free, pro, unlimited) of users without an override.");
+    public static final ConfigOption<Duration> REDIS_USAGE_TTL =
+            ConfigOptions.key("streaminfer.redis.usage-ttl").durationType()
+                    .defaultValue(Duration.ofDays(2))
+                    .withDescription("How long a user's usage mirror stays in Redis after its last change.");
 
     public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
             ConfigOptions.key("streaminfer.checkpoint-interval").durationType()
@@ -97,7 +109,8 @@ public final class JobOptions {
             POSTGRES_URL, POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_STORE_EMBEDDINGS,
             POSTGRES_BATCH_SIZE, POSTGRES_BATCH_INTERVAL, POSTGRES_MAX_RETRIES,
             REDIS_URL, REDIS_RESULT_TTL,
-            INFERENCE_THREADS, INFERENCE_INTRA_OP_THREADS, INFERENCE_MAX_IN_FLIGHT, INFERENCE_TIMEOUT,
+            INFERENCE_MODE, PER_RECORD_MAX_IN_FLIGHT, PER_RECORD_TIMEOUT,
+            QUOTA_UPDATES_TOPIC, QUOTA_DEFAULT_PLAN, REDIS_USAGE_TTL,
             CHECKPOINT_INTERVAL);
 
     /** Environment variables that override options, so every service can be swapped for an external one. */
@@ -107,6 +120,12 @@ public final class JobOptions {
             "POSTGRES_USER", POSTGRES_USER,
             "POSTGRES_PASSWORD", POSTGRES_PASSWORD,
             "REDIS_URL", REDIS_URL);
+
+    /** How requests reach ONNX Runtime. */
+    public enum InferenceMode {
+        BATCHED,
+        PER_RECORD
+    }
 
     private JobOptions() {}
 

@@ -2,6 +2,7 @@ package dev.streaminfer.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.streaminfer.functions.batching.CancellationCheck;
 import dev.streaminfer.functions.inference.ModelRegistry;
 import dev.streaminfer.functions.model.DeadLetter;
 import dev.streaminfer.functions.model.InferenceResult;
@@ -40,8 +41,16 @@ class InferenceJobPipelineTest {
                 + "\"],\"submitted_at\":" + NOW + ",\"deadline\":" + deadline + "}";
     }
 
+    /** More tokens in one request than the free plan's whole per-minute capacity (10,000). */
+    private static String overQuota(String id, String user) {
+        String input = "\"" + "token ".repeat(200) + "\"";
+        String inputs = String.join(",", java.util.Collections.nCopies(60, input));
+        return "{\"request_id\":\"" + id + "\",\"user_id\":\"" + user + "\",\"inputs\":[" + inputs
+                + "],\"submitted_at\":" + NOW + ",\"deadline\":" + (NOW + 600_000) + "}";
+    }
+
     @Test
-    void goodRecordsCompletePoisonIsDeadLetteredPastDeadlineExpires() throws Exception {
+    void goodRecordsCompletePoisonIsDeadLetteredOverQuotaIsRejectedPastDeadlineExpires() throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         DataStream<RawRecord> raw = env.fromData(TypeInformation.of(RawRecord.class),
@@ -49,10 +58,14 @@ class InferenceJobPipelineTest {
                 record(1, "this is not json"),
                 record(2, request("r-2", "bob", "streaming inference", NOW + 600_000)),
                 record(3, "{\"request_id\":\"r-3\",\"user_id\":\"bob\",\"model\":\"nope\",\"inputs\":[\"x\"]}"),
-                record(4, request("r-4", "bob", "too late", 1)));
+                record(4, request("r-4", "bob", "too late", 1)),
+                record(5, overQuota("r-5", "carol")));
 
-        InferenceJob.Outputs outputs = InferenceJob.buildPipeline(
-                raw, JobOptions.resolve(new String[0], Map.of()), ModelRegistry.bundled());
+        DataStream<RawRecord> quotaUpdates = env.fromData(TypeInformation.of(RawRecord.class),
+                new RawRecord("carol".getBytes(StandardCharsets.UTF_8), "garbage".getBytes(StandardCharsets.UTF_8),
+                        "quota-updates", 0, 7, NOW, null));
+        InferenceJob.Outputs outputs = InferenceJob.buildPipeline(raw, quotaUpdates,
+                JobOptions.resolve(new String[0], Map.of()), ModelRegistry.bundled(), CancellationCheck.none());
         CloseableIterator<InferenceResult> results = outputs.results().collectAsync();
         CloseableIterator<DeadLetter> deadLetters = outputs.deadLetters().collectAsync();
         env.execute();
@@ -60,9 +73,14 @@ class InferenceJobPipelineTest {
         List<InferenceResult> resultList = drain(results);
         List<DeadLetter> deadList = drain(deadLetters);
 
-        assertThat(resultList).extracting(InferenceResult::requestId).containsExactlyInAnyOrder("r-1", "r-2", "r-4");
+        assertThat(resultList).extracting(InferenceResult::requestId)
+                .containsExactlyInAnyOrder("r-1", "r-2", "r-4", "r-5");
         for (InferenceResult r : resultList) {
-            if (r.requestId().equals("r-4")) {
+            if (r.requestId().equals("r-5")) {
+                assertThat(r.status()).isEqualTo(RequestStatus.REJECTED);
+                assertThat(r.errorCode()).isEqualTo("quota_exceeded");
+                assertThat(r.chargedTokens()).isZero();
+            } else if (r.requestId().equals("r-4")) {
                 assertThat(r.status()).isEqualTo(RequestStatus.EXPIRED);
                 assertThat(r.chargedTokens()).isZero();
             } else {
@@ -72,8 +90,9 @@ class InferenceJobPipelineTest {
                 assertThat(r.chargedTokens()).isEqualTo(r.inputTokens()).isPositive();
             }
         }
-        assertThat(deadList).extracting(DeadLetter::reason).containsExactlyInAnyOrder("not_json", "unknown_model");
-        assertThat(deadList).extracting(d -> d.source().offset()).containsExactlyInAnyOrder(1L, 3L);
+        assertThat(deadList).extracting(DeadLetter::reason).containsExactlyInAnyOrder("not_json", "unknown_model", "not_json");
+        assertThat(deadList).extracting(d -> d.source().topic() + "@" + d.source().offset())
+                .containsExactlyInAnyOrder("inference-requests@1", "inference-requests@3", "quota-updates@7");
     }
 
     private static <T> List<T> drain(CloseableIterator<T> iterator) throws Exception {

@@ -26,6 +26,9 @@ final class DemoClient {
 
     List<Outcome> run(Duration timeout) throws IOException, InterruptedException {
         List<Outcome> outcomes = new ArrayList<>();
+        for (DemoKeys user : DemoKeys.ALL) {
+            outcomes.add(setPlan(user));
+        }
         outcomes.add(submitAndAwait("alice embeds two sentences", DemoKeys.ALICE.key(),
                 "{\"inputs\":[\"Flink keeps state exactly once.\",\"Stream processing with checkpoints.\"]}", timeout));
         outcomes.add(submitAndAwait("bob uses bge-small at high priority", DemoKeys.BOB.key(),
@@ -73,6 +76,18 @@ final class DemoClient {
         boolean ok = response.statusCode() == expectedStatus && error.hasNonNull("code");
         return new Outcome(label, response.statusCode(), null, ok,
                 response.statusCode() + " " + error.path("code").asText() + ": " + error.path("message").asText());
+    }
+
+    /** The job learns plans from the admin API, through the quota-updates topic. */
+    private Outcome setPlan(DemoKeys user) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                        URI.create(baseUrl + "/v1/admin/quotas/" + user.userId()))
+                .header("Authorization", "Bearer " + DemoKeys.ADMIN.key())
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"plan\":\"" + user.plan() + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return new Outcome("admin sets " + user.userId() + "'s plan", response.statusCode(), null,
+                response.statusCode() == 200, response.statusCode() + " plan " + user.plan());
     }
 
     private HttpResponse<String> post(String key, String body) throws IOException, InterruptedException {

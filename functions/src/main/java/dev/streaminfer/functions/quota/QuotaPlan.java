@@ -15,7 +15,7 @@ import java.util.Optional;
  * @param tokensPerMinute bucket capacity and refill per minute, or {@link #NO_LIMIT}
  * @param tokensPerDay budget per UTC calendar day, or {@link #NO_LIMIT}
  */
-public record QuotaPlan(String name, long tokensPerMinute, long tokensPerDay) {
+public record QuotaPlan(String name, long tokensPerMinute, long tokensPerDay) implements java.io.Serializable {
 
     /** The value of a limit that is not enforced. */
     public static final long NO_LIMIT = -1;

@@ -1,6 +1,9 @@
 package dev.streaminfer.api.request;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.streaminfer.api.ApiError;
@@ -30,6 +33,11 @@ public final class InferenceBodyParser {
 
     static final Set<String> FIELDS = Set.of("model", "inputs", "priority", "timeout_ms");
 
+    /** The shared limits of {@link Json}, plus: one JSON value only, and no duplicate keys. */
+    static final ObjectReader STRICT = Json.mapper().readerFor(JsonNode.class)
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+
     private final ModelRegistry registry;
     private final Function<String, TokenCounter> tokenizers;
 
@@ -54,7 +62,7 @@ public final class InferenceBodyParser {
         }
         JsonNode root;
         try {
-            root = Json.mapper().readTree(body);
+            root = STRICT.readTree(body);
         } catch (StreamConstraintsException e) {
             return failed(ErrorCode.INVALID_REQUEST,
                     "the JSON exceeds a limit (nesting depth " + Json.MAX_NESTING_DEPTH + ", number length "

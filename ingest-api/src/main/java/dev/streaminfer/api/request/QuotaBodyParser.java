@@ -3,7 +3,6 @@ package dev.streaminfer.api.request;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.streaminfer.api.ApiError;
 import dev.streaminfer.functions.model.ErrorCode;
-import dev.streaminfer.functions.serde.Json;
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.Set;
@@ -41,7 +40,7 @@ public final class QuotaBodyParser {
     public static QuotaPatch parse(byte[] body) {
         JsonNode root;
         try {
-            root = Json.mapper().readTree(body);
+            root = InferenceBodyParser.STRICT.readTree(body);
         } catch (Exception e) {
             throw ApiError.of(ErrorCode.NOT_JSON, "the body is not valid JSON within limits").exception();
         }

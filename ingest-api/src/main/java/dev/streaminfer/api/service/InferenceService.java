@@ -59,35 +59,40 @@ public final class InferenceService {
      *     (a concurrent duplicate is still in progress)
      */
     public Accepted submit(Caller caller, ParsedInference request, String idempotencyKey, String traceparent) {
-        long now = clock.millis();
-        Optional<ApiError> quota = QuotaGate.check(usageQuietly(caller.userId()), now);
-        if (quota.isPresent()) {
-            throw quota.get().exception();
-        }
         if (!kafkaReachable.getAsBoolean()) {
             throw ApiError.kafkaUnavailable("Kafka is not reachable; nothing was accepted").exception();
         }
-        String requestId = RequestIds.newId(now);
+        String requestId = RequestIds.newId(clock.millis());
         if (idempotencyKey == null) {
             accept(caller, request, requestId, traceparent);
             return new Accepted(requestId, false);
         }
+        // A replay answers the first request's id even if the budget has been spent since.
         IdempotencyKeys.Outcome outcome = idempotency.once(caller.userId(), idempotencyKey, requestId,
                 () -> accept(caller, request, requestId, traceparent));
         return new Accepted(outcome.requestId(), outcome.replayed());
     }
 
+    /**
+     * One Redis round trip (accepted marker + usage mirror), the quota check, one Kafka write. On a
+     * 429 the marker stays behind for an id nobody was given (harmless; it expires).
+     */
     private void accept(Caller caller, ParsedInference parsed, String requestId, String traceparent) {
         long submittedAt = clock.millis();
         InferenceRequest request = new InferenceRequest(requestId, caller.userId(), parsed.model(), parsed.inputs(),
                 parsed.priority(), submittedAt + parsed.timeoutMs(), submittedAt, 0, traceparent);
         InferenceResult queued = new InferenceResult(requestId, caller.userId(), parsed.model(),
                 RequestStatus.QUEUED, parsed.inputTokens(), 0, null, null, null, 0, submittedAt, 0);
+        Optional<String> usage;
         try {
-            store.putAccepted(requestId, ResultDocumentCodec.toJson(queued).toString(),
-                    markerTtl.plusMillis(parsed.timeoutMs()));
+            usage = store.putAcceptedAndReadUsage(requestId, ResultDocumentCodec.toJson(queued).toString(),
+                    markerTtl.plusMillis(parsed.timeoutMs()), caller.userId());
         } catch (RequestStore.StoreUnavailableException e) {
             throw ApiError.unavailable("Redis is not reachable; nothing was accepted").exception();
+        }
+        Optional<ApiError> quota = QuotaGate.check(usage, submittedAt);
+        if (quota.isPresent()) {
+            throw quota.get().exception();
         }
         try {
             publisher.publishRequest(request).get(kafkaTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
@@ -99,14 +104,6 @@ public final class InferenceService {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ApiError.kafkaUnavailable("interrupted while writing to Kafka").exception();
-        }
-    }
-
-    private Optional<String> usageQuietly(String userId) {
-        try {
-            return store.usage(userId);
-        } catch (RequestStore.StoreUnavailableException e) {
-            return Optional.empty(); // the job decides; the accepted marker write will report Redis down
         }
     }
 }

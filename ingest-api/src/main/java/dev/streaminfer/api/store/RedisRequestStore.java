@@ -4,7 +4,12 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -23,9 +28,13 @@ public final class RedisRequestStore implements RequestStore {
             "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
     private final RedisCommands<String, String> redis;
+    private final RedisAsyncCommands<String, String> async;
+    private final Duration timeout;
 
     public RedisRequestStore(StatefulRedisConnection<String, String> connection) {
         this.redis = connection.sync();
+        this.async = connection.async();
+        this.timeout = connection.getTimeout();
     }
 
     @Override
@@ -54,6 +63,30 @@ public final class RedisRequestStore implements RequestStore {
     @Override
     public void putAccepted(String requestId, String queuedDocument, Duration ttl) {
         call(() -> redis.set(ApiRedisKeys.accepted(requestId), queuedDocument, SetArgs.Builder.px(ttl.toMillis())));
+    }
+
+    @Override
+    public Optional<String> putAcceptedAndReadUsage(String requestId, String queuedDocument, Duration ttl,
+                                                    String userId) {
+        return call(() -> {
+            RedisFuture<String> set = async.set(ApiRedisKeys.accepted(requestId), queuedDocument,
+                    SetArgs.Builder.px(ttl.toMillis()));
+            RedisFuture<String> usage = async.get(ApiRedisKeys.usage(userId));
+            try {
+                long nanos = timeout.toNanos();
+                long t0 = System.nanoTime();
+                set.get(nanos, TimeUnit.NANOSECONDS);
+                String mirror = usage.get(Math.max(0, nanos - (System.nanoTime() - t0)), TimeUnit.NANOSECONDS);
+                return Optional.ofNullable(mirror);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RedisException("interrupted", e);
+            } catch (ExecutionException | TimeoutException e) {
+                set.cancel(true);
+                usage.cancel(true);
+                throw new RedisException("redis did not answer: " + e, e);
+            }
+        });
     }
 
     @Override

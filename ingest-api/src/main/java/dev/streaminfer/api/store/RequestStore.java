@@ -26,6 +26,12 @@ public interface RequestStore {
 
     Optional<String> acceptedDocument(String requestId);
 
+    /**
+     * {@link #putAccepted} and {@link #usage} in one round trip (both commands are sent before
+     * either answer is awaited): the hot path of accepting a request.
+     */
+    Optional<String> putAcceptedAndReadUsage(String requestId, String queuedDocument, Duration ttl, String userId);
+
     /** Sets the cancel marker unless one exists; true if this call set it. */
     boolean putCancelIfAbsent(String requestId, String marker, Duration ttl);
 

@@ -50,6 +50,19 @@ public abstract class RequestStoreContract {
     }
 
     @Test
+    void accepting_also_reads_the_usage_mirror() {
+        String id = id();
+        String user = "u-" + id;
+        assertThat(store().putAcceptedAndReadUsage(id, "{\"q\":1}", Duration.ofMinutes(1), user)).isEmpty();
+        writeUsage(user, "{\"remaining_today\":5}");
+        String id2 = id();
+        assertThat(store().putAcceptedAndReadUsage(id2, "{\"q\":2}", Duration.ofMinutes(1), user))
+                .contains("{\"remaining_today\":5}");
+        assertThat(store().acceptedDocument(id)).contains("{\"q\":1}");
+        assertThat(store().acceptedDocument(id2)).contains("{\"q\":2}");
+    }
+
+    @Test
     void cancel_marker_is_set_once() {
         String id = id();
         assertThat(store().putCancelIfAbsent(id, "first", Duration.ofMinutes(1))).isTrue();

@@ -59,6 +59,13 @@ public final class TestingRequestStore implements RequestStore {
     }
 
     @Override
+    public Optional<String> putAcceptedAndReadUsage(String requestId, String queuedDocument, Duration ttl,
+                                                    String userId) {
+        putAccepted(requestId, queuedDocument, ttl);
+        return usage(userId);
+    }
+
+    @Override
     public Optional<String> acceptedDocument(String requestId) {
         check();
         return Optional.ofNullable(values.get(ApiRedisKeys.accepted(requestId)));

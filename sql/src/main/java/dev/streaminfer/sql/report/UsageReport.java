@@ -22,7 +22,7 @@ import java.util.Map;
 /**
  * {@code bin/usage-report}: usage for a period as readable tables, and optionally a PNG chart of
  * charged tokens per day and user. Reads the analytics views of {@code sql/} (usage_daily,
- * cost_daily, rejections_daily) and, for the period's latency percentiles, inference_results.
+ * cost_daily, rejections_daily, latency_hourly).
  *
  * <pre>
  * usage-report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--user USER_ID] [--top N] [--daily] [--png FILE]
@@ -326,29 +326,29 @@ public final class UsageReport {
     }
 
     private static void printLatency(PrintStream out, Connection c, Options o) throws SQLException {
-        // Percentiles cannot be combined from latency_hourly's hours, so they come from the raw rows.
-        String sql = "SELECT model, count(*) AS completed,"
-                + " percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY latency_ms) AS pct,"
-                + " max(latency_ms) AS max_ms FROM inference_results"
-                + " WHERE status = 'completed' AND latency_ms IS NOT NULL"
-                + " AND submitted_at >= ? AND submitted_at < ?" + USER_FILTER
-                + " GROUP BY model ORDER BY model";
-        TextTable t = new TextTable("model", ">completed", ">p50 ms", ">p95 ms", ">p99 ms", ">max ms");
+        // Percentiles of different hours cannot be merged, so the period is summarised from
+        // latency_hourly: the median of the hourly p50s and the worst hourly p95/p99. It covers
+        // all users (latency is per model); --user does not narrow it.
+        String sql = "SELECT model, sum(completed) AS completed,"
+                + " round(sum(avg_ms * completed) / sum(completed), 1) AS avg_ms,"
+                + " percentile_cont(0.5) WITHIN GROUP (ORDER BY p50_ms) AS median_p50,"
+                + " max(p95_ms) AS worst_p95, max(p99_ms) AS worst_p99, max(max_ms) AS max_ms"
+                + " FROM latency_hourly WHERE hour >= ? AND hour < ? GROUP BY model ORDER BY model";
+        TextTable t = new TextTable("model", ">completed", ">avg ms", ">median hourly p50", ">worst hourly p95",
+                ">worst hourly p99", ">max ms");
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setObject(1, o.from().atStartOfDay().atOffset(ZoneOffset.UTC));
             ps.setObject(2, o.to().plusDays(1).atStartOfDay().atOffset(ZoneOffset.UTC));
-            ps.setString(3, o.user());
-            ps.setString(4, o.user());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Double[] pct = (Double[]) rs.getArray("pct").getArray();
-                    t.row(rs.getString("model"), n(rs.getLong("completed")), ms(pct[0]), ms(pct[1]), ms(pct[2]),
-                            n(rs.getLong("max_ms")));
+                    t.row(rs.getString("model"), n(rs.getLong("completed")), ms(rs.getDouble("avg_ms")),
+                            ms(rs.getDouble("median_p50")), ms(rs.getDouble("worst_p95")),
+                            ms(rs.getDouble("worst_p99")), n(rs.getLong("max_ms")));
                 }
             }
         }
-        out.println("Latency of completed requests (submission to completion)");
-        out.print(t.size() == 0 ? "  (no completed requests within the raw-row retention)\n" : t.render());
+        out.println("Latency of completed requests per model, all users (submission to completion)");
+        out.print(t.size() == 0 ? "  (no completed requests)\n" : t.render());
         out.println();
     }
 

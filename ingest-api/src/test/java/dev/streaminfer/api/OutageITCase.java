@@ -1,0 +1,141 @@
+package dev.streaminfer.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.streaminfer.localstack.ServiceControl;
+import dev.streaminfer.localstack.TestServices;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real outages: the Kafka broker and the Redis server are really stopped. The API answers 503
+ * within its configured bound, accepts nothing, turns not-ready, and recovers by itself.
+ */
+class OutageITCase {
+
+    /** The documented (method path status) answers this class provokes; {@code OpenApiITCase} counts them. */
+    static final Set<String> COVERED = Set.of(
+            "post /v1/inference 503", "delete /v1/requests/{id} 503", "put /v1/admin/quotas/{user_id} 503",
+            "get /v1/requests/{id} 503", "get /v1/usage 503", "get /readyz 503");
+
+    private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(2);
+    private static IngestApi api;
+    private static TestHttp http;
+
+    @BeforeAll
+    static void start() {
+        SharedApi.seed(SharedApi.endpoints());
+        api = IngestApi.start(SharedApi.config(SharedApi.endpoints()).kafkaTimeout(KAFKA_TIMEOUT)
+                .readinessInterval(Duration.ofMillis(200)).build());
+        http = new TestHttp(api.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        api.close();
+    }
+
+    private static ServiceControl control() {
+        return TestServices.get().control();
+    }
+
+    @Test
+    void kafka_down_is_a_bounded_503_and_nothing_is_accepted_then_it_recovers() throws Exception {
+        String mark = "outage-" + UUID.randomUUID();
+        String queued = http.post("/v1/inference", SharedApi.ALICE, "{\"inputs\":[\"before\"]}").json()
+                .path("request_id").asText();
+        try (TopicReader requests = new TopicReader(SharedApi.endpoints().kafkaBootstrapServers(),
+                "inference-requests")) {
+            control().stopKafka();
+            try {
+                // Before readiness noticed: the producer's own timeouts bound the answer.
+                long t0 = System.nanoTime();
+                TestHttp.Response first = http.post("/v1/inference", SharedApi.ALICE, "{\"inputs\":[\"" + mark + "\"]}");
+                long firstMs = (System.nanoTime() - t0) / 1_000_000;
+                assertThat(first.status()).as(first.body()).isEqualTo(503);
+                assertThat(first.errorCode()).isEqualTo("kafka_unavailable");
+                assertThat(first.header("Retry-After")).isNotNull();
+                assertThat(firstMs).as("bounded by the Kafka timeout").isLessThan(KAFKA_TIMEOUT.toMillis() + 1_500);
+
+                awaitStatus("/readyz", 503, Duration.ofSeconds(10));
+                assertThat(http.get("/readyz", null).json().path("checks").path("kafka").asBoolean()).isFalse();
+
+                // Once known down: refused at once.
+                t0 = System.nanoTime();
+                TestHttp.Response fast = http.post("/v1/inference", SharedApi.ALICE,
+                        "{\"inputs\":[\"" + mark + "\"]}", "Idempotency-Key", mark);
+                assertThat(fast.status()).isEqualTo(503);
+                assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(1_000);
+
+                assertThat(http.delete("/v1/requests/" + queued, SharedApi.ALICE).status()).isEqualTo(503);
+                assertThat(http.put("/v1/admin/quotas/it-bob", SharedApi.ADMIN, "{\"tokens_per_day\":1}").status())
+                        .isEqualTo(503);
+                assertThat(http.get("/healthz", null).status()).as("alive while not ready").isEqualTo(200);
+            } finally {
+                control().startKafka();
+            }
+            awaitStatus("/readyz", 200, Duration.ofSeconds(60));
+            TestHttp.Response after = awaitAccepted(() -> http.post("/v1/inference", SharedApi.ALICE,
+                    "{\"inputs\":[\"" + mark + " retried\"]}", "Idempotency-Key", mark));
+            assertThat(after.status()).as("the idempotency key was released by the failure").isEqualTo(202);
+
+            assertThat(requests.collect(r -> new String(r.value(), StandardCharsets.UTF_8).contains(mark),
+                    Duration.ofSeconds(3)))
+                    .as("only the retry after recovery reached Kafka")
+                    .singleElement()
+                    .satisfies(r -> assertThat(new String(r.value(), StandardCharsets.UTF_8)).contains("retried"));
+        }
+    }
+
+    @Test
+    void redis_down_is_503_service_unavailable_and_nothing_reaches_kafka() throws Exception {
+        String mark = "redis-outage-" + UUID.randomUUID();
+        try (TopicReader requests = new TopicReader(SharedApi.endpoints().kafkaBootstrapServers(),
+                "inference-requests")) {
+            control().stopRedis();
+            try {
+                TestHttp.Response post = http.post("/v1/inference", SharedApi.ALICE, "{\"inputs\":[\"" + mark + "\"]}");
+                assertThat(post.status()).as(post.body()).isEqualTo(503);
+                assertThat(post.errorCode()).isEqualTo("service_unavailable");
+                assertThat(http.get("/v1/requests/anything", SharedApi.ALICE).status()).isEqualTo(503);
+                assertThat(http.get("/v1/usage", SharedApi.ALICE).status()).isEqualTo(503);
+                awaitStatus("/readyz", 503, Duration.ofSeconds(10));
+            } finally {
+                control().startRedis();
+            }
+            awaitStatus("/readyz", 200, Duration.ofSeconds(20));
+            assertThat(awaitAccepted(() -> http.post("/v1/inference", SharedApi.ALICE, "{\"inputs\":[\"after\"]}"))
+                    .status()).isEqualTo(202);
+            assertThat(requests.collect(r -> new String(r.value(), StandardCharsets.UTF_8).contains(mark),
+                    Duration.ofSeconds(1))).isEmpty();
+        }
+    }
+
+    private static void awaitStatus(String path, int status, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        int last = -1;
+        while (System.nanoTime() < deadline) {
+            last = http.get(path, null).status();
+            if (last == status) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(path + " did not answer " + status + " within " + max + " (last " + last + ")");
+    }
+
+    private static TestHttp.Response awaitAccepted(Supplier<TestHttp.Response> call) throws InterruptedException {
+        TestHttp.Response r = call.get();
+        for (int i = 0; i < 50 && r.status() == 503; i++) {
+            Thread.sleep(200);
+            r = call.get();
+        }
+        return r;
+    }
+}

@@ -1,0 +1,162 @@
+package dev.streaminfer.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.streaminfer.api.store.ApiRedisKeys;
+import dev.streaminfer.functions.serde.Json;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Usage, the fast 429, admin quota updates and key revocation, over the real services. */
+class UsageAndQuotaITCase {
+
+    private static TestHttp http;
+    private static TopicReader requests;
+    private static TopicReader quotaUpdates;
+    private static RedisClient redisClient;
+    private static StatefulRedisConnection<String, String> redis;
+
+    @BeforeAll
+    static void setUp() {
+        http = SharedApi.http();
+        requests = new TopicReader(SharedApi.endpoints().kafkaBootstrapServers(), "inference-requests");
+        quotaUpdates = new TopicReader(SharedApi.endpoints().kafkaBootstrapServers(), "quota-updates");
+        redisClient = RedisClient.create(SharedApi.endpoints().redisUrl());
+        redis = redisClient.connect();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        requests.close();
+        quotaUpdates.close();
+        redis.close();
+        redisClient.shutdown();
+    }
+
+    private static String newUserKey(String user, String role, String plan) {
+        String key = "it-key-" + UUID.randomUUID();
+        var e = SharedApi.endpoints();
+        dev.streaminfer.api.auth.ApiKeyStore.upsert(e.postgresUrl(), e.postgresUser(), e.postgresPassword(), key,
+                user, role, plan);
+        return key;
+    }
+
+    @Test
+    void usage_without_a_mirror_shows_the_plan_and_nothing_used() {
+        String user = "fresh-" + UUID.randomUUID();
+        JsonNode usage = http.get("/v1/usage", newUserKey(user, "user", "pro")).json();
+        assertThat(usage.path("user_id").asText()).isEqualTo(user);
+        assertThat(usage.path("plan").asText()).isEqualTo("pro");
+        assertThat(usage.path("used_today").asLong()).isZero();
+        assertThat(Instant.parse(usage.path("resets_at").asText())).isAfter(Instant.now());
+        for (String field : new String[] {"tokens_per_minute", "tokens_per_day", "remaining_today"}) {
+            assertThat(usage.has(field)).as(field).isTrue();
+        }
+    }
+
+    @Test
+    void usage_reads_the_jobs_mirror_and_a_spent_budget_is_a_fast_429() {
+        String user = "spent-" + UUID.randomUUID();
+        String key = newUserKey(user, "user", "free");
+        String resetsAt = Instant.now().plusSeconds(3600).toString();
+        redis.sync().set(ApiRedisKeys.usage(user), "{\"user_id\":\"" + user + "\",\"plan\":\"free\","
+                + "\"tokens_per_minute\":1000,\"tokens_per_day\":10000,\"used_today\":10000,\"remaining_today\":0,"
+                + "\"resets_at\":\"" + resetsAt + "\"}", SetArgs.Builder.ex(600));
+
+        JsonNode usage = http.get("/v1/usage", key).json();
+        assertThat(usage.path("used_today").asLong()).isEqualTo(10000);
+        assertThat(usage.path("remaining_today").asLong()).isZero();
+        assertThat(usage.path("resets_at").asText()).isEqualTo(resetsAt);
+
+        TestHttp.Response r = http.post("/v1/inference", key, "{\"inputs\":[\"" + user + "\"]}");
+        assertThat(r.status()).isEqualTo(429);
+        assertThat(r.errorCode()).isEqualTo("quota_exceeded");
+        assertThat(Long.parseLong(r.header("Retry-After"))).isBetween(3590L, 3600L);
+        assertThat(requests.collect(rec -> new String(rec.key(), StandardCharsets.UTF_8).equals(user),
+                Duration.ofSeconds(1))).isEmpty();
+    }
+
+    @Test
+    void admin_quota_update_writes_the_complete_state_to_the_compacted_topic_and_postgres() throws Exception {
+        String user = "quota-" + UUID.randomUUID();
+        String userKey = newUserKey(user, "user", "free");
+
+        TestHttp.Response first = http.put("/v1/admin/quotas/" + user, SharedApi.ADMIN,
+                "{\"plan\":\"pro\",\"tokens_per_minute\":5000}");
+        TestHttp.Response second = http.put("/v1/admin/quotas/" + user, SharedApi.ADMIN, "{\"tokens_per_day\":90000}");
+
+        assertThat(first.status()).as(first.body()).isEqualTo(200);
+        assertThat(second.status()).as(second.body()).isEqualTo(200);
+        JsonNode state = second.json();
+        assertThat(state.path("user_id").asText()).isEqualTo(user);
+        assertThat(state.path("plan").asText()).isEqualTo("pro");
+        assertThat(state.path("tokens_per_minute").asLong()).as("kept from the first update").isEqualTo(5000);
+        assertThat(state.path("tokens_per_day").asLong()).isEqualTo(90000);
+
+        List<ConsumerRecord<byte[], byte[]>> records = quotaUpdates.await(
+                r -> new String(r.key(), StandardCharsets.UTF_8).equals(user), 2, Duration.ofSeconds(10));
+        assertThat(records).hasSize(2);
+        JsonNode last = Json.mapper().readTree(records.get(1).value());
+        assertThat(last.path("user_id").asText()).isEqualTo(user);
+        assertThat(last.path("plan").asText()).isEqualTo("pro");
+        assertThat(last.path("tokens_per_minute").asLong()).isEqualTo(5000);
+        assertThat(last.path("tokens_per_day").asLong()).isEqualTo(90000);
+        assertThat(last.path("updated_at").isIntegralNumber()).isTrue();
+
+        http.put("/v1/admin/quotas/" + user, SharedApi.ADMIN, "{\"tokens_per_minute\":null}");
+        JsonNode reset = Json.mapper().readTree(quotaUpdates.await(
+                r -> new String(r.key(), StandardCharsets.UTF_8).equals(user), 3, Duration.ofSeconds(10)).get(2).value());
+        assertThat(reset.has("tokens_per_minute")).isTrue();
+        assertThat(reset.get("tokens_per_minute").isNull()).isTrue();
+
+        var e = SharedApi.endpoints();
+        try (Connection c = DriverManager.getConnection(e.postgresUrl(), e.postgresUser(), e.postgresPassword());
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT plan, tokens_per_day, updated_by FROM api_quota_overrides WHERE user_id = ?")) {
+            ps.setString(1, user);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("pro");
+                assertThat(rs.getLong(2)).isEqualTo(90000);
+                assertThat(rs.getString(3)).isEqualTo("it-admin");
+            }
+        }
+        // The user's own view follows (after the key cache lifetime, for the plan on the key).
+        Thread.sleep(1_100);
+        JsonNode usage = http.get("/v1/usage", userKey).json();
+        assertThat(usage.path("plan").asText()).isEqualTo("pro");
+        assertThat(usage.path("tokens_per_day").asLong()).isEqualTo(90000);
+    }
+
+    @Test
+    void revoked_key_stops_working_within_the_cache_lifetime() throws Exception {
+        String key = newUserKey("revoked-" + UUID.randomUUID(), "user", "free");
+        assertThat(http.get("/v1/usage", key).status()).isEqualTo(200);
+        var e = SharedApi.endpoints();
+        dev.streaminfer.api.auth.ApiKeyStore.revoke(e.postgresUrl(), e.postgresUser(), e.postgresPassword(), key);
+
+        long t0 = System.nanoTime();
+        int status = 200;
+        while (status == 200 && System.nanoTime() - t0 < Duration.ofSeconds(5).toNanos()) {
+            status = http.get("/v1/usage", key).status();
+            Thread.sleep(50);
+        }
+        assertThat(status).isEqualTo(401);
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("cache ttl is 1 s in these tests").isLessThan(2_000);
+    }
+}

@@ -1,0 +1,201 @@
+package dev.streaminfer.api.bench;
+
+import dev.streaminfer.api.ApiConfig;
+import dev.streaminfer.api.IngestApi;
+import dev.streaminfer.api.auth.ApiKeyStore;
+import dev.streaminfer.api.kafka.KafkaRequestPublisher;
+import dev.streaminfer.functions.model.InferenceRequest;
+import dev.streaminfer.functions.model.Priority;
+import dev.streaminfer.functions.serde.InferenceRequestCodec;
+import dev.streaminfer.localstack.ServiceEndpoints;
+import dev.streaminfer.localstack.TestServices;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Load benchmark of {@code POST /v1/inference} against real Kafka, Redis and PostgreSQL, with
+ * {@code wrk} at 64 connections, next to the ceiling measured in the same run: a raw
+ * {@link KafkaProducer} with the API's settings writing the same record values, (a) as fast as
+ * it can (async) and (b) from 64 threads that each wait for their ack (the HTTP clients' shape).
+ *
+ * <p>Run: {@code ingest-api/bench.sh} (args: seconds per phase, default 20). Prints one table.
+ */
+public final class ApiLoadBenchmark {
+
+    private static final String BODY = "{\"inputs\":[\"The quick brown fox jumps over the lazy dog\","
+            + "\"Streaming inference keeps every request accounted for\"],\"priority\":\"normal\"}";
+    private static final int CONNECTIONS = 64;
+
+    public static void main(String[] args) throws Exception {
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        ServiceEndpoints e = TestServices.get().endpoints();
+        String key = "bench-" + UUID.randomUUID();
+        ApiKeyStore.upsert(e.postgresUrl(), e.postgresUser(), e.postgresPassword(), key, "bench-user", "user", "unlimited");
+        ApiConfig config = ApiConfig.builder().port(0).kafkaBootstrapServers(e.kafkaBootstrapServers())
+                .postgres(e.postgresUrl(), e.postgresUser(), e.postgresPassword()).redisUrl(e.redisUrl()).build();
+
+        byte[] value = InferenceRequestCodec.encode(new InferenceRequest(UUID.randomUUID().toString(), "bench-user",
+                "all-minilm-l6-v2-q", new String[] {"The quick brown fox jumps over the lazy dog",
+                "Streaming inference keeps every request accounted for"}, Priority.NORMAL,
+                System.currentTimeMillis() + 60_000, System.currentTimeMillis(), 0, null));
+
+        List<String> rows = new ArrayList<>();
+        rows.add(String.format("%-56s %10s %10s %10s", "what (" + seconds + " s each)", "req/s", "p50 ms", "p99 ms"));
+
+        try (IngestApi api = IngestApi.start(config)) {
+            // Warm-up: JIT, connections, metadata.
+            wrk(api.port(), key, 4, Math.min(5, seconds));
+            Result http = wrk(api.port(), key, CONNECTIONS, seconds);
+            Result rawSync = rawProducerClosedLoop(e.kafkaBootstrapServers(), config, value, seconds);
+            Result rawAsync = rawProducerAsync(e.kafkaBootstrapServers(), config, value, seconds);
+            rows.add(http.row("HTTP POST /v1/inference, wrk -c64 (load " + http.load + ")"));
+            rows.add(rawSync.row("raw producer, 64 threads send+ack (load " + rawSync.load + ")"));
+            rows.add(rawAsync.row("raw producer, async ceiling (load " + rawAsync.load + ")"));
+            rows.add(String.format("HTTP / raw 64-thread = %.2f   HTTP / raw async = %.2f",
+                    http.rps / rawSync.rps, http.rps / rawAsync.rps));
+        }
+        System.out.println();
+        System.out.println("ingest-api load benchmark, record value " + value.length + " bytes, "
+                + Runtime.getRuntime().availableProcessors() + " cores");
+        rows.forEach(System.out::println);
+        System.exit(0);
+    }
+
+    /** Throughput, latency, and the machine's 1-minute load average when the phase ended. */
+    record Result(double rps, double p50Ms, double p99Ms, String load) {
+        Result(double rps, double p50Ms, double p99Ms) {
+            this(rps, p50Ms, p99Ms, loadAverage());
+        }
+
+        String row(String name) {
+            return String.format("%-56s %10.0f %10.2f %10.2f", name, rps, p50Ms, p99Ms);
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
+    }
+
+    private static Result wrk(int port, String key, int connections, int seconds) throws IOException,
+            InterruptedException {
+        Path script = Files.createTempFile("wrk-post", ".lua");
+        Files.writeString(script, "wrk.method = \"POST\"\n"
+                + "wrk.body = '" + BODY + "'\n"
+                + "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+                + "wrk.headers[\"Authorization\"] = \"Bearer " + key + "\"\n"
+                + "local non202 = 0\n"
+                + "response = function(status, headers, body) if status ~= 202 then non202 = non202 + 1 end end\n");
+        Process p = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
+                "-s", script.toString(), "http://127.0.0.1:" + port + "/v1/inference")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        Files.deleteIfExists(script);
+        if (out.contains("Non-2xx")) {
+            throw new IllegalStateException("the API answered errors under load:\n" + out);
+        }
+        return new Result(number(out, "Requests/sec:\\s+([0-9.]+)"), millis(out, "50%"), millis(out, "99%"));
+    }
+
+    private static double number(String out, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(out);
+        if (!m.find()) {
+            throw new IllegalStateException("unexpected wrk output:\n" + out);
+        }
+        return Double.parseDouble(m.group(1));
+    }
+
+    /** wrk prints latencies like {@code 50%    1.23ms} or {@code 99%  12.00us} / {@code 1.02s}. */
+    private static double millis(String out, String percentile) {
+        Matcher m = Pattern.compile(percentile + "\\s+([0-9.]+)(us|ms|s)").matcher(out);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + percentile + " in wrk output:\n" + out);
+        }
+        double v = Double.parseDouble(m.group(1));
+        return switch (m.group(2)) {
+            case "us" -> v / 1000;
+            case "s" -> v * 1000;
+            default -> v;
+        };
+    }
+
+    private static Result rawProducerClosedLoop(String bootstrap, ApiConfig config, byte[] value, int seconds)
+            throws InterruptedException {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                KafkaRequestPublisher.producerProperties(bootstrap, config.kafkaTimeout()))) {
+            long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+            long[][] latencies = new long[CONNECTIONS][];
+            int[] counts = new int[CONNECTIONS];
+            Thread[] threads = new Thread[CONNECTIONS];
+            for (int t = 0; t < CONNECTIONS; t++) {
+                int id = t;
+                latencies[t] = new long[1 << 20];
+                threads[t] = new Thread(() -> {
+                    byte[] userKey = "bench-user".getBytes(StandardCharsets.UTF_8);
+                    while (System.nanoTime() < end) {
+                        long t0 = System.nanoTime();
+                        try {
+                            producer.send(new ProducerRecord<>(config.requestsTopic(), userKey, value)).get();
+                        } catch (Exception ex) {
+                            throw new IllegalStateException(ex);
+                        }
+                        if (counts[id] < latencies[id].length) {
+                            latencies[id][counts[id]++] = System.nanoTime() - t0;
+                        }
+                    }
+                });
+                threads[t].start();
+            }
+            long t0 = System.nanoTime();
+            for (Thread t : threads) {
+                t.join();
+            }
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            int total = Arrays.stream(counts).sum();
+            long[] all = new long[total];
+            int at = 0;
+            for (int t = 0; t < CONNECTIONS; t++) {
+                System.arraycopy(latencies[t], 0, all, at, counts[t]);
+                at += counts[t];
+            }
+            Arrays.sort(all);
+            return new Result(total / elapsed, all[total / 2] / 1e6, all[(int) (total * 0.99)] / 1e6);
+        }
+    }
+
+    private static Result rawProducerAsync(String bootstrap, ApiConfig config, byte[] value, int seconds)
+            throws InterruptedException {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                KafkaRequestPublisher.producerProperties(bootstrap, config.kafkaTimeout()))) {
+            byte[] userKey = "bench-user".getBytes(StandardCharsets.UTF_8);
+            long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+            AtomicLong acked = new AtomicLong();
+            long sent = 0;
+            long t0 = System.nanoTime();
+            while (System.nanoTime() < end) {
+                producer.send(new ProducerRecord<>(config.requestsTopic(), userKey, value),
+                        (m, ex) -> acked.incrementAndGet());
+                sent++;
+            }
+            producer.flush();
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            return new Result(acked.get() / elapsed, Double.NaN, Double.NaN);
+        }
+    }
+}

@@ -155,6 +155,17 @@ class HttpContractITCase {
     }
 
     @Test
+    void errors_jetty_answers_itself_use_the_error_shape_too() throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", SharedApi.get().port())) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write(("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(40_000)
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readNBytes(600), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 431").contains("{\"error\":{\"code\":\"invalid_request\"");
+        }
+    }
+
+    @Test
     void models_lists_name_dimensions_and_token_limit() {
         JsonNode models = http.get("/v1/models", SharedApi.ALICE).json();
         assertThat(models.path("default_model").asText()).isEqualTo("all-minilm-l6-v2-q");

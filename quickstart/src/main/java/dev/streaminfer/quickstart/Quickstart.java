@@ -34,12 +34,12 @@ public final class Quickstart {
         long started = System.nanoTime();
 
         say("streaminfer quickstart: starting services under %s (logs in %s)", dataDir, dataDir.resolve("logs"));
-        LocalStack stack;
+        LocalStack stack = LocalStack.fromEnvironment(dataDir);
         ServiceEndpoints endpoints;
         try {
-            stack = LocalStack.fromEnvironment(dataDir);
             endpoints = stack.start();
         } catch (RuntimeException e) {
+            stack.close();
             say("%nCould not start the local services: %s%n%nEach service can be replaced by an external one:"
                     + "%n  KAFKA_BOOTSTRAP_SERVERS=host:9092  POSTGRES_URL=jdbc:postgresql://host/db POSTGRES_USER=.. POSTGRES_PASSWORD=..  REDIS_URL=redis://host:6379", e.getMessage());
             System.exit(2);

@@ -3,6 +3,7 @@ package dev.streaminfer.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.streaminfer.functions.quota.QuotaUpdateCodec;
 import dev.streaminfer.api.store.ApiRedisKeys;
 import dev.streaminfer.functions.serde.Json;
 import io.lettuce.core.RedisClient;
@@ -119,10 +120,13 @@ class UsageAndQuotaITCase {
         assertThat(last.path("updated_at").isIntegralNumber()).isTrue();
 
         http.put("/v1/admin/quotas/" + user, SharedApi.ADMIN, "{\"tokens_per_minute\":null}");
-        JsonNode reset = Json.mapper().readTree(quotaUpdates.await(
-                r -> new String(r.key(), StandardCharsets.UTF_8).equals(user), 3, Duration.ofSeconds(10)).get(2).value());
-        assertThat(reset.has("tokens_per_minute")).isTrue();
-        assertThat(reset.get("tokens_per_minute").isNull()).isTrue();
+        // The job reads the message with its own codec: the plan named, the per-minute limit back to the plan's.
+        QuotaUpdateCodec.Decoded reset = QuotaUpdateCodec.decode(quotaUpdates.await(
+                r -> new String(r.key(), StandardCharsets.UTF_8).equals(user), 3, Duration.ofSeconds(10)).get(2).value(), 0);
+        assertThat(reset.isValid()).as(String.valueOf(reset.failure())).isTrue();
+        assertThat(reset.update().plan()).isEqualTo("pro");
+        assertThat(reset.update().tokensPerMinute()).isNull();
+        assertThat(reset.update().tokensPerDay()).isEqualTo(90000L);
 
         var e = SharedApi.endpoints();
         try (Connection c = DriverManager.getConnection(e.postgresUrl(), e.postgresUser(), e.postgresPassword());

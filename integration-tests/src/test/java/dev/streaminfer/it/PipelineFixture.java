@@ -64,6 +64,7 @@ final class PipelineFixture implements AutoCloseable {
     final String quotaTopic = "quota-updates-" + suffix;
     final String userId = "user-" + suffix;
     final String apiKey = "key-" + UUID.randomUUID();
+    final String adminKey = "admin-key-" + UUID.randomUUID();
 
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
@@ -83,6 +84,8 @@ final class PipelineFixture implements AutoCloseable {
         }
         ApiKeyStore.upsert(services.postgresUrl(), services.postgresUser(), services.postgresPassword(),
                 apiKey, userId, "user", "pro");
+        ApiKeyStore.upsert(services.postgresUrl(), services.postgresUser(), services.postgresPassword(),
+                adminKey, "admin-" + suffix, "admin", "unlimited");
     }
 
     Configuration jobConfiguration() {
@@ -91,6 +94,7 @@ final class PipelineFixture implements AutoCloseable {
                 "--" + JobOptions.REQUESTS_TOPIC.key(), requestsTopic,
                 "--" + JobOptions.RESULTS_TOPIC.key(), resultsTopic,
                 "--" + JobOptions.DLQ_TOPIC.key(), dlqTopic,
+                "--" + JobOptions.QUOTA_UPDATES_TOPIC.key(), quotaTopic,
                 "--" + JobOptions.KAFKA_GROUP_ID.key(), "job-" + suffix,
                 "--" + JobOptions.TRANSACTIONAL_ID_PREFIX.key(), "results-" + suffix,
                 "--" + JobOptions.CHECKPOINT_INTERVAL.key(), "1 s"}, args);
@@ -121,6 +125,12 @@ final class PipelineFixture implements AutoCloseable {
         return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + api.port() + path))
                 .header("Authorization", "Bearer " + apiKey).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> putAsAdmin(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + api.port() + path))
+                .header("Authorization", "Bearer " + adminKey).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> get(String path) throws Exception {
@@ -203,6 +213,11 @@ final class PipelineFixture implements AutoCloseable {
      * spread over {@code users} users; returns their ids in order.
      */
     List<String> produceRequests(int count, int users, String textPrefix) throws Exception {
+        return produceRequests(count, users, textPrefix, System.currentTimeMillis());
+    }
+
+    /** As above, all with the given {@code submitted_at}. */
+    List<String> produceRequests(int count, int users, String textPrefix, long submittedAt) throws Exception {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, services.kafkaBootstrapServers());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -211,9 +226,9 @@ final class PipelineFixture implements AutoCloseable {
                      new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < count; i++) {
                 String user = userId + "-" + (i % users);
-                long now = System.currentTimeMillis();
-                InferenceRequest request = new InferenceRequest("req-" + suffix + "-" + i, user, "all-minilm-l6-v2-q",
-                        new String[] {textPrefix + " number " + i}, Priority.NORMAL, now + 600_000, now, 0, null);
+                InferenceRequest request = new InferenceRequest("req-" + suffix + "-" + textPrefix.hashCode() + "-" + i,
+                        user, "all-minilm-l6-v2-q", new String[] {textPrefix + " number " + i}, Priority.NORMAL,
+                        System.currentTimeMillis() + 600_000, submittedAt, 0, null);
                 producer.send(new ProducerRecord<>(requestsTopic, user.getBytes(StandardCharsets.UTF_8),
                         InferenceRequestCodec.encode(request))).get(30, TimeUnit.SECONDS);
                 ids.add(request.requestId());

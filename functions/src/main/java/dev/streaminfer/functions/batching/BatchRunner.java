@@ -1,5 +1,6 @@
 package dev.streaminfer.functions.batching;
 
+import dev.streaminfer.functions.inference.EmbeddingModel;
 import dev.streaminfer.functions.inference.ModelRegistry;
 import dev.streaminfer.functions.inference.ModelSpec;
 import dev.streaminfer.functions.inference.ModelUnavailableException;
@@ -22,9 +23,12 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>Members past their deadline end {@code expired}, members cancelled (one lookup for the
  *       batch) end {@code cancelled}; neither is computed.</li>
- *   <li>The rest run as one model call (in chunks of the model's text limit, for a single request
- *       larger than it). A failing call is tried {@link RetryPolicy#maxAttempts()} times with
- *       backoff.</li>
+ *   <li>The rest run as one model call, or length-aware as several: when the batch padded to its
+ *       longest member would exceed the padded-token budget
+ *       ({@link BatchingOptions#PADDED_TOKEN_BUDGET}: rows × longest) or the model's text limit,
+ *       its texts are sorted by token count and cut into sub-batches that fit both
+ *       ({@link EmbeddingModel.SubBatches}); vectors go back to their requests in order. A failing
+ *       batch is tried {@link RetryPolicy#maxAttempts()} times with backoff.</li>
  *   <li>A batch that keeps failing is split in halves, each tried once, recursively; a single
  *       request that still fails after its own retries ends {@code failed}, alone. A model that
  *       cannot be loaded fails its requests after the retries, without splitting (no input is to
@@ -70,9 +74,23 @@ public final class BatchRunner {
     private final LongSupplier clock;
     private final Sleeper sleeper;
     private final Listener listener;
+    private final int paddedTokenBudget;
 
+    /** With the default padded-token budget ({@link BatchingOptions#PADDED_TOKEN_BUDGET}). */
     public BatchRunner(ModelRegistry registry, BatchingSettings settings, Embedder embedder,
                        CancellationCheck.Lookup cancellations, LongSupplier clock, Sleeper sleeper, Listener listener) {
+        this(registry, settings, embedder, cancellations, clock, sleeper, listener,
+                BatchingOptions.PADDED_TOKEN_BUDGET.defaultValue());
+    }
+
+    /**
+     * @param paddedTokenBudget most rows × longest member per model call; 0 or less runs each
+     *     batch as one call padded to its longest member (in chunks of the model's text limit)
+     */
+    public BatchRunner(ModelRegistry registry, BatchingSettings settings, Embedder embedder,
+                       CancellationCheck.Lookup cancellations, LongSupplier clock, Sleeper sleeper, Listener listener,
+                       int paddedTokenBudget) {
+        this.paddedTokenBudget = paddedTokenBudget;
         this.registry = registry;
         this.settings = settings;
         this.embedder = embedder;
@@ -168,11 +186,12 @@ public final class BatchRunner {
             texts.addAll(Arrays.asList(r.inputs()));
             tokens += r.inputTokens();
         }
+        int[] lengths = textTokens(requests, texts.size());
         RuntimeException last = null;
         for (int attempt = 1; attempt <= attempts; attempt++) {
             try {
                 long t0 = System.nanoTime();
-                float[][] vectors = embedChunked(spec, texts);
+                float[][] vectors = embedPlanned(spec, texts, lengths);
                 listener.computed(spec.name(), texts.size(), tokens, System.nanoTime() - t0);
                 return vectors;
             } catch (RuntimeException e) {
@@ -186,17 +205,37 @@ public final class BatchRunner {
         throw last;
     }
 
-    private float[][] embedChunked(ModelSpec spec, List<String> texts) {
-        int chunk = settings.limitsFor(spec).maxTexts();
-        if (texts.size() <= chunk) {
-            return checked(spec, embedder.embed(spec, texts), texts.size());
+    private float[][] embedPlanned(ModelSpec spec, List<String> texts, int[] lengths) {
+        return EmbeddingModel.SubBatches.run(texts, lengths, paddedTokenBudget, settings.limitsFor(spec).maxTexts(),
+                part -> checked(spec, embedder.embed(spec, part), part.size()));
+    }
+
+    /**
+     * Token count of each text, in order: a request's {@code inputTokens} (counted by the job with
+     * the model's tokenizer) for its single text, or shared among its texts by their length in
+     * characters; a request not yet counted gets an estimate (characters / 4, plus [CLS] and
+     * [SEP]). Used only to group texts of similar length.
+     */
+    static int[] textTokens(List<InferenceRequest> requests, int textCount) {
+        int[] lengths = new int[textCount];
+        int next = 0;
+        for (InferenceRequest r : requests) {
+            String[] inputs = r.inputs();
+            if (r.inputTokens() > 0 && inputs.length == 1) {
+                lengths[next++] = r.inputTokens();
+                continue;
+            }
+            long chars = 0;
+            for (String input : inputs) {
+                chars += input.length();
+            }
+            for (String input : inputs) {
+                lengths[next++] = r.inputTokens() > 0
+                        ? (int) Math.max(1, Math.round((double) r.inputTokens() * input.length() / Math.max(1, chars)))
+                        : input.length() / 4 + 2;
+            }
         }
-        float[][] all = new float[texts.size()][];
-        for (int from = 0; from < texts.size(); from += chunk) {
-            List<String> part = texts.subList(from, Math.min(texts.size(), from + chunk));
-            System.arraycopy(checked(spec, embedder.embed(spec, part), part.size()), 0, all, from, part.size());
-        }
-        return all;
+        return lengths;
     }
 
     private static float[][] checked(ModelSpec spec, float[][] vectors, int expected) {

@@ -23,6 +23,12 @@ public final class BatchingOptions {
     public static final ConfigOption<Duration> MAX_WAIT =
             ConfigOptions.key("streaminfer.batching.max-wait").durationType().defaultValue(Duration.ofMillis(20))
                     .withDescription("A batch closes at the latest this long after its oldest request arrived.");
+    public static final ConfigOption<Integer> PADDED_TOKEN_BUDGET =
+            ConfigOptions.key("streaminfer.batching.padded-token-budget").intType().defaultValue(1024)
+                    .withDescription("Length-aware execution: a batch whose rows × longest member exceed this"
+                            + " runs as sub-batches of texts of similar length, each within it, so a few long"
+                            + " texts do not pad every short one. 0 runs each batch as one call padded to its"
+                            + " longest member.");
     public static final ConfigOption<Integer> MAX_IN_FLIGHT_BATCHES =
             ConfigOptions.key("streaminfer.batching.max-in-flight").intType().defaultValue(4)
                     .withDescription("Batches in flight per subtask (running or queued for the executor) before"
@@ -59,7 +65,7 @@ public final class BatchingOptions {
                             + " closed beyond it.");
 
     public static final List<ConfigOption<?>> ALL = List.of(
-            MAX_BATCH_TEXTS, MAX_BATCH_TOKENS, MAX_WAIT, MAX_IN_FLIGHT_BATCHES, BATCH_TIMEOUT,
+            MAX_BATCH_TEXTS, MAX_BATCH_TOKENS, MAX_WAIT, PADDED_TOKEN_BUDGET, MAX_IN_FLIGHT_BATCHES, BATCH_TIMEOUT,
             RETRY_ATTEMPTS, RETRY_BACKOFF, PARALLELISM,
             INFERENCE_THREADS, INTRA_OP_THREADS, DEVICE, MAX_LOADED_MODELS, ModelRegistry.MODELS_FILE);
 

@@ -11,9 +11,11 @@ import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One ONNX Runtime session plus the model's tokenizer, producing pooled, optionally
@@ -114,11 +116,34 @@ public final class EmbeddingModel implements AutoCloseable {
 
     /** Embeds texts in one batch, padded to its longest member. */
     public float[][] embed(List<String> texts) {
+        return embedTokenIds(tokenize(texts));
+    }
+
+    /**
+     * Embeds texts length-aware: sorted by token count and run as sub-batches that each stay
+     * within {@code paddedTokenBudget} (rows × longest member), so a few long texts no longer pad
+     * every short one. The vectors come back in the order of {@code texts}. A budget of 0 or less
+     * runs one batch, as {@link #embed(List)}. See {@link SubBatches}.
+     */
+    public float[][] embed(List<String> texts, int paddedTokenBudget) {
+        return embedTokenIds(tokenize(texts), paddedTokenBudget);
+    }
+
+    /** {@link #embed(List, int)} for already tokenized texts. */
+    public float[][] embedTokenIds(List<long[]> tokenIds, int paddedTokenBudget) {
+        int[] lengths = new int[tokenIds.size()];
+        for (int i = 0; i < lengths.length; i++) {
+            lengths[i] = tokenIds.get(i).length;
+        }
+        return SubBatches.run(tokenIds, lengths, paddedTokenBudget, Integer.MAX_VALUE, this::embedTokenIds);
+    }
+
+    private List<long[]> tokenize(List<String> texts) {
         List<long[]> ids = new ArrayList<>(texts.size());
         for (String text : texts) {
             ids.add(tokenizer.tokenIds(text));
         }
-        return embedTokenIds(ids);
+        return ids;
     }
 
     /** Embeds already tokenized texts (ids including special tokens) in one batch. */
@@ -218,6 +243,100 @@ public final class EmbeddingModel implements AutoCloseable {
             return sb.append("output=").append(outputName).toString();
         } catch (OrtException e) {
             throw new UncheckedIOException(new IOException(e));
+        }
+    }
+
+    /**
+     * Length-aware execution of one batch: which members run together. Plain logic, no model.
+     *
+     * <p>A batch is padded to its longest member, so one long text makes every short one in its
+     * batch cost as much as itself. {@link #plan} keeps a batch whole (in its order) when it fits
+     * the budget ({@code rows × longest ≤ budget}) and the row limit; otherwise it sorts the
+     * members by length (stable) and cuts the sorted run greedily into sub-batches that each fit
+     * both. A member longer than the budget runs alone. A budget of 0 or less turns this off:
+     * chunks of {@code maxRows} in the original order.
+     */
+    public static final class SubBatches {
+
+        private SubBatches() {}
+
+        /** Groups of member indices (each group one model call), covering every index once. */
+        public static List<int[]> plan(int[] lengths, int paddedTokenBudget, int maxRows) {
+            if (maxRows < 1) {
+                throw new IllegalArgumentException("maxRows must be at least 1, got " + maxRows);
+            }
+            int n = lengths.length;
+            List<int[]> groups = new ArrayList<>();
+            int longest = 0;
+            for (int length : lengths) {
+                longest = Math.max(longest, length);
+            }
+            if (paddedTokenBudget <= 0 || (n <= maxRows && (long) n * longest <= paddedTokenBudget)) {
+                for (int from = 0; from < n; from += maxRows) {
+                    int to = Math.min(n, from + maxRows);
+                    int[] group = new int[to - from];
+                    for (int i = from; i < to; i++) {
+                        group[i - from] = i;
+                    }
+                    groups.add(group);
+                }
+                return groups;
+            }
+            Integer[] order = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, (a, b) -> Integer.compare(lengths[a], lengths[b]));
+            List<Integer> current = new ArrayList<>();
+            for (int index : order) {
+                // sorted ascending: the member added is the longest of the group
+                long padded = (long) (current.size() + 1) * Math.max(1, lengths[index]);
+                if (!current.isEmpty() && (current.size() >= maxRows || padded > paddedTokenBudget)) {
+                    groups.add(current.stream().mapToInt(Integer::intValue).toArray());
+                    current.clear();
+                }
+                current.add(index);
+            }
+            if (!current.isEmpty()) {
+                groups.add(current.stream().mapToInt(Integer::intValue).toArray());
+            }
+            return groups;
+        }
+
+        /**
+         * Runs {@code items} through {@code runner} in the groups {@link #plan} makes and returns
+         * one vector per item, in the order of {@code items}.
+         */
+        public static <T> float[][] run(List<T> items, int[] lengths, int paddedTokenBudget, int maxRows,
+                                        Function<List<T>, float[][]> runner) {
+            if (lengths.length != items.size()) {
+                throw new IllegalArgumentException(items.size() + " items but " + lengths.length + " lengths");
+            }
+            List<int[]> groups = plan(lengths, paddedTokenBudget, maxRows);
+            if (groups.size() == 1 && groups.get(0).length == items.size()) {
+                // one group covers every member, in order (plan sorts only when it splits)
+                return checked(runner.apply(items), items.size());
+            }
+            float[][] out = new float[items.size()][];
+            for (int[] group : groups) {
+                List<T> part = new ArrayList<>(group.length);
+                for (int index : group) {
+                    part.add(items.get(index));
+                }
+                float[][] vectors = checked(runner.apply(part), group.length);
+                for (int i = 0; i < group.length; i++) {
+                    out[group[i]] = vectors[i];
+                }
+            }
+            return out;
+        }
+
+        private static float[][] checked(float[][] vectors, int expected) {
+            if (vectors == null || vectors.length != expected) {
+                throw new IllegalStateException("the model returned " + (vectors == null ? 0 : vectors.length)
+                        + " vectors for " + expected + " texts");
+            }
+            return vectors;
         }
     }
 

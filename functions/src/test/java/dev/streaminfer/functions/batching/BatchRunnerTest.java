@@ -131,6 +131,80 @@ class BatchRunnerTest {
     }
 
     @Test
+    void aBatchPaddedBeyondTheBudgetRunsAsSubBatchesOfSimilarLengthAndResultsKeepTheirOrder() throws Exception {
+        BatchRunner lengthAware = runnerWithBudget(400);
+        List<InferenceResult> results = lengthAware.run(batch(
+                request("short-1").inputs("s1").tokens(10).build(),
+                request("long").inputs("l").tokens(200).build(),
+                request("short-2").inputs("s2").tokens(12).build(),
+                request("short-3").inputs("s3").tokens(11).build()));
+
+        // one call would be 4 × 200 = 800 padded tokens; sorted: 3 × 12 = 36, then 1 × 200
+        assertThat(embedder.calls).containsExactly(List.of("s1", "s3", "s2"), List.of("l"));
+        assertThat(results).extracting(InferenceResult::requestId).containsExactly("short-1", "long", "short-2", "short-3");
+        Map<String, InferenceResult> byId = byId(results);
+        assertThat(byId.get("long").embeddings()).isDeepEqualTo(new float[][] {TestingEmbedder.vector("l")});
+        assertThat(byId.get("short-2").embeddings()).isDeepEqualTo(new float[][] {TestingEmbedder.vector("s2")});
+    }
+
+    @Test
+    void theTextsOfOneRequestGoBackToItInOrderAfterSorting() throws Exception {
+        BatchRunner lengthAware = runnerWithBudget(100);
+        String longText = "x".repeat(400);
+        List<InferenceResult> results = lengthAware.run(batch(
+                request("mixed").inputs(longText, "a", "bb").tokens(110).build(),
+                request("other").inputs("c").tokens(3).build()));
+
+        assertThat(embedder.calls).hasSize(2);
+        assertThat(byId(results).get("mixed").embeddings()).isDeepEqualTo(new float[][] {
+                TestingEmbedder.vector(longText), TestingEmbedder.vector("a"), TestingEmbedder.vector("bb")});
+        assertThat(byId(results).get("other").embeddings()).isDeepEqualTo(new float[][] {TestingEmbedder.vector("c")});
+    }
+
+    @Test
+    void withoutABudgetABatchRunsAsOneCallPaddedToItsLongest() throws Exception {
+        BatchRunner oneCall = runnerWithBudget(0);
+        oneCall.run(batch(
+                request("short").inputs("s").tokens(5).build(),
+                request("long").inputs("l").tokens(250).build()));
+
+        assertThat(embedder.calls).containsExactly(List.of("s", "l"));
+    }
+
+    @Test
+    void textTokensAreTheCountedTokensOrAShareOfThemByLength() {
+        List<InferenceRequest> requests = List.of(
+                request("one").inputs("whatever").tokens(17).build(),
+                request("two").inputs("aaa", "a").tokens(40).build(),
+                request("uncounted").inputs("x".repeat(40)).tokens(0).build());
+
+        assertThat(BatchRunner.textTokens(requests, 4)).containsExactly(17, 30, 10, 12);
+    }
+
+    @Test
+    void aFailingSubBatchIsRetriedAsAWholeBatch() throws Exception {
+        BatchRunner lengthAware = runnerWithBudget(50);
+        embedder.failNextCalls = 1;
+
+        List<InferenceResult> results = lengthAware.run(batch(
+                request("a").inputs("a").tokens(5).build(),
+                request("b").inputs("b").tokens(45).build()));
+
+        assertThat(results).extracting(InferenceResult::status).containsOnly(RequestStatus.COMPLETED);
+        assertThat(retries).hasSize(1);
+    }
+
+    private BatchRunner runnerWithBudget(int paddedTokenBudget) {
+        return new BatchRunner(ModelRegistry.bundled(), SETTINGS, embedder, cancellations.open(), () -> T0,
+                sleeps::add, new BatchRunner.Listener() {
+                    @Override
+                    public void retried(String model) {
+                        retries.add(model);
+                    }
+                }, paddedTokenBudget);
+    }
+
+    @Test
     void anUnknownModelFailsItsRequests() throws Exception {
         List<InferenceResult> results = runner.run(new InferenceBatch("b", "nope",
                 new InferenceRequest[] {request("a").model("nope").build()}, T0, T0));

@@ -55,6 +55,33 @@ class EmbeddingModelTest {
         assertThat(model.embed(List.of("short text", "short text"))[1]).containsExactly(alone);
     }
 
+    /**
+     * Length-aware execution on the real model: the vectors come back in the order of the texts
+     * (each closer to its own text embedded alone than to any other), and a text batched only
+     * with texts of its own length moves less than when padded next to a long one.
+     */
+    @Test
+    void lengthAwareExecutionKeepsTheOrderAndPadsLess() {
+        String longText = "a considerably longer paragraph about streaming inference, micro-batches, quotas,"
+                + " checkpoints and sinks, written so that it is padded far beyond every short sentence here,"
+                + " which makes the short ones in its batch wait and pay for tokens they do not have.";
+        List<String> texts = List.of("short text", longText, "the cat sits", "kafka to flink", "hello world");
+        float[][] alone = texts.stream().map(t -> model.embed(List.of(t))[0]).toArray(float[][]::new);
+
+        float[][] sorted = model.embed(texts, 4 * 8);
+        float[][] padded = model.embed(texts, 0);
+
+        for (int i = 0; i < texts.size(); i++) {
+            for (int j = 0; j < texts.size(); j++) {
+                if (j != i) {
+                    assertThat(dot(sorted[i], alone[i])).isGreaterThan(dot(sorted[i], alone[j]));
+                }
+            }
+            assertThat(dot(sorted[i], alone[i])).isGreaterThan(0.97);
+        }
+        assertThat(dot(sorted[0], alone[0])).isGreaterThanOrEqualTo(dot(padded[0], alone[0]));
+    }
+
     @Test
     void countsTokensWithTheModelsTokenizerIncludingSpecialTokens() {
         // [CLS] hello world [SEP]

@@ -1,5 +1,7 @@
 package dev.streaminfer.api.kafka;
 
+import dev.streaminfer.functions.quota.QuotaUpdate;
+import dev.streaminfer.functions.quota.QuotaUpdateCodec;
 import dev.streaminfer.functions.model.InferenceRequest;
 import dev.streaminfer.functions.serde.InferenceRequestCodec;
 import java.nio.charset.StandardCharsets;
@@ -87,7 +89,7 @@ public final class KafkaRequestPublisher implements RequestPublisher {
     @Override
     public CompletableFuture<Void> publishQuotaUpdate(QuotaUpdate update) {
         return send(new ProducerRecord<>(quotaUpdatesTopic,
-                update.userId().getBytes(StandardCharsets.UTF_8), update.toJsonBytes()));
+                QuotaUpdateCodec.kafkaKey(update).getBytes(StandardCharsets.UTF_8), QuotaUpdateCodec.encode(update)));
     }
 
     private CompletableFuture<Void> send(ProducerRecord<byte[], byte[]> record) {

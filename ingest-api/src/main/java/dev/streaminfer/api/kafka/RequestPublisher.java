@@ -1,5 +1,6 @@
 package dev.streaminfer.api.kafka;
 
+import dev.streaminfer.functions.quota.QuotaUpdate;
 import dev.streaminfer.functions.model.InferenceRequest;
 import java.util.concurrent.CompletableFuture;
 

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streaminfer.api.ApiError;
 import dev.streaminfer.api.auth.ApiKeyStore;
 import dev.streaminfer.api.auth.Caller;
-import dev.streaminfer.api.kafka.QuotaUpdate;
+import dev.streaminfer.functions.quota.QuotaUpdate;
+import dev.streaminfer.functions.serde.Json;
 import dev.streaminfer.api.kafka.RequestPublisher;
 import dev.streaminfer.api.request.QuotaBodyParser;
 import dev.streaminfer.functions.model.ErrorCode;
@@ -102,7 +103,8 @@ public final class QuotaService {
                 if (patch.plan().isPresent()) {
                     ApiKeyStore.setPlan(c, userId, after.plan());
                 }
-                update = new QuotaUpdate(userId, after.plan(), after.tokensPerMinute(), after.tokensPerDay(), now);
+                // The complete state, with the plan always named: an absent limit means the plan's own.
+                update = QuotaUpdate.planChange(userId, after.plan(), after.tokensPerMinute(), after.tokensPerDay(), now);
                 publish(update);
                 c.commit();
             } catch (SQLException | RuntimeException e) {
@@ -114,10 +116,22 @@ public final class QuotaService {
         }
         LOG.info("event=quota_updated user_id={} plan={} tokens_per_minute={} tokens_per_day={} by={}",
                 userId, update.plan(), update.tokensPerMinute(), update.tokensPerDay(), admin.userId());
-        ObjectNode out = update.toJson();
-        out.remove("type");
+        ObjectNode out = Json.mapper().createObjectNode();
+        out.put("user_id", userId);
+        out.put("plan", update.plan());
+        putLimit(out, "tokens_per_minute", update.tokensPerMinute());
+        putLimit(out, "tokens_per_day", update.tokensPerDay());
         out.put("updated_at", Instant.ofEpochMilli(now).toString());
         return out;
+    }
+
+    /** null = the plan's default. */
+    private static void putLimit(ObjectNode out, String name, Long limit) {
+        if (limit == null) {
+            out.putNull(name);
+        } else {
+            out.put(name, limit);
+        }
     }
 
     private void publish(QuotaUpdate update) {

@@ -21,6 +21,7 @@ import dev.streaminfer.functions.quota.UsageSnapshot;
 import dev.streaminfer.functions.sink.kafka.DeadLetterSerializer;
 import dev.streaminfer.functions.sink.kafka.QuotaUpdateSerializer;
 import dev.streaminfer.functions.sink.kafka.ResultRecordSerializer;
+import dev.streaminfer.functions.sink.CloseQuietlySink;
 import dev.streaminfer.functions.sink.jdbc.ResultRows;
 import dev.streaminfer.functions.sink.redis.RedisSink;
 import dev.streaminfer.functions.sink.redis.RedisWriteMapper;
@@ -162,7 +163,7 @@ public final class InferenceJob {
     }
 
     public static void attachSinks(Outputs outputs, Configuration conf) {
-        outputs.results().sinkTo(JdbcSink.<InferenceResult>builder()
+        outputs.results().sinkTo(new CloseQuietlySink<>(JdbcSink.<InferenceResult>builder()
                         .withQueryStatement(ResultRows.UPSERT_SQL,
                                 ResultRows.binder(conf.get(JobOptions.POSTGRES_STORE_EMBEDDINGS)))
                         .withExecutionOptions(JdbcExecutionOptions.builder()
@@ -175,7 +176,7 @@ public final class InferenceJob {
                                 .withDriverName("org.postgresql.Driver")
                                 .withUsername(conf.get(JobOptions.POSTGRES_USER))
                                 .withPassword(conf.get(JobOptions.POSTGRES_PASSWORD))
-                                .build()))
+                                .build())))
                 .name("postgres: inference_results").uid("postgres-sink");
 
         outputs.results().sinkTo(redisSink(conf,

@@ -1,0 +1,92 @@
+package dev.streaminfer.bench;
+
+import dev.streaminfer.functions.inference.EmbeddingModel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The ceiling (a): a plain loop calling ONNX Runtime through {@link EmbeddingModel} on full
+ * batches of the benchmark texts, with no Flink, no Kafka, no sinks. {@code callers} threads share
+ * one session (intra-op threads as the session was loaded with); tokenization is included, as in
+ * any loop over texts.
+ */
+final class Ceiling {
+
+    private Ceiling() {}
+
+    record Result(int batch, int callers, int paddedTokenBudget, double seconds, long texts, double textsPerSecond,
+                  double meanBatchMs) {}
+
+    static Result run(EmbeddingModel model, List<String> texts, int batch, int callers, int paddedTokenBudget,
+                      double seconds) throws InterruptedException {
+        AtomicLong done = new AtomicLong();
+        AtomicLong batches = new AtomicLong();
+        AtomicLong batchNanos = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 1e9);
+        CountDownLatch finished = new CountDownLatch(callers);
+        for (int c = 0; c < callers; c++) {
+            int offset = c * 997;
+            Thread t = new Thread(() -> {
+                try {
+                    int next = offset;
+                    while (System.nanoTime() < end) {
+                        List<String> part = new ArrayList<>(batch);
+                        for (int i = 0; i < batch; i++) {
+                            part.add(texts.get((next + i) % texts.size()));
+                        }
+                        next += batch;
+                        long t0 = System.nanoTime();
+                        model.embed(part, paddedTokenBudget);
+                        batchNanos.addAndGet(System.nanoTime() - t0);
+                        batches.incrementAndGet();
+                        done.addAndGet(batch);
+                    }
+                } catch (Throwable e) {
+                    failure.set(e);
+                } finally {
+                    finished.countDown();
+                }
+            }, "ceiling-" + c);
+            t.setDaemon(true);
+            t.start();
+        }
+        finished.await();
+        if (failure.get() != null) {
+            throw new IllegalStateException("ceiling loop failed", failure.get());
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        return new Result(batch, callers, paddedTokenBudget, elapsed, done.get(), done.get() / elapsed,
+                batchNanos.get() / 1e6 / Math.max(1, batches.get()));
+    }
+
+    /** Cosine of each text's vector in its batch to the same text embedded alone: min, 1st percentile, mean. */
+    record Fidelity(int texts, int batch, int paddedTokenBudget, double minCosine, double p1Cosine, double meanCosine) {}
+
+    static float[][] alone(EmbeddingModel model, List<String> texts) {
+        float[][] out = new float[texts.size()][];
+        for (int i = 0; i < texts.size(); i++) {
+            out[i] = model.embed(List.of(texts.get(i)), 0)[0];
+        }
+        return out;
+    }
+
+    static Fidelity fidelity(EmbeddingModel model, List<String> texts, float[][] alone, int batch, int paddedTokenBudget) {
+        double[] cos = new double[texts.size()];
+        for (int from = 0; from < texts.size(); from += batch) {
+            List<String> part = texts.subList(from, Math.min(texts.size(), from + batch));
+            float[][] vectors = model.embed(part, paddedTokenBudget);
+            for (int i = 0; i < part.size(); i++) {
+                cos[from + i] = Stats.cosine(vectors[i], alone[from + i]);
+            }
+        }
+        double[] sorted = cos.clone();
+        java.util.Arrays.sort(sorted);
+        return new Fidelity(texts.size(), batch, paddedTokenBudget, sorted[0], Stats.percentile(sorted, 1),
+                java.util.Arrays.stream(cos).average().orElse(Double.NaN));
+    }
+}

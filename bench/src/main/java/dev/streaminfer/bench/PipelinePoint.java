@@ -1,0 +1,284 @@
+package dev.streaminfer.bench;
+
+import dev.streaminfer.functions.model.InferenceRequest;
+import dev.streaminfer.functions.model.Priority;
+import dev.streaminfer.functions.serde.InferenceRequestCodec;
+import dev.streaminfer.jobs.InferenceJob;
+import dev.streaminfer.jobs.JobOptions;
+import dev.streaminfer.localstack.ServiceEndpoints;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * One configuration of the pipeline, measured end to end: the whole job ({@link InferenceJob#define})
+ * on an in-process MiniCluster over real Kafka, PostgreSQL and Redis, with its own topics.
+ *
+ * <ol>
+ *   <li>start the job, warm it up (model loaded, code paths hot) with a few requests;</li>
+ *   <li><b>burst</b>: N requests written at once (as if pre-loaded): capacity in texts/s from the
+ *       first to the last completion; latency here is queueing;</li>
+ *   <li><b>open loop</b> at fixed offered rates (e.g. 70% of the capacity just measured): requests
+ *       sent on a schedule whatever the pipeline does, {@code submitted_at} = the scheduled time,
+ *       so p50/p99 are what a client sees at that load.</li>
+ * </ol>
+ * Every request has one text; latencies come from the rows in {@code inference_results}:
+ * {@code completed_at − submitted_at} (result computed) and {@code bench_written_at −
+ * submitted_at} (row written to PostgreSQL; a column the benchmark adds to its throwaway database).
+ */
+final class PipelinePoint {
+
+    static final int USERS = 8;
+    static final int PARALLELISM = 2;
+
+    record PhaseResult(String phase, int requests, int completed, int notCompleted, double offeredPerSecond,
+                       double textsPerSecond, double writtenPerSecond, double p50Ms, double p99Ms,
+                       double p50WrittenMs, double p99WrittenMs, double seconds) {}
+
+    record Result(String label, Map<String, String> settings, double startSeconds, List<PhaseResult> phases) {
+        PhaseResult phase(String name) {
+            return phases.stream().filter(p -> p.phase().equals(name)).findFirst().orElse(null);
+        }
+
+        PhaseResult burst() {
+            return phase("burst");
+        }
+    }
+
+    private final ServiceEndpoints services;
+    private final Connection db;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final List<String> texts;
+
+    PipelinePoint(ServiceEndpoints services, Connection db, KafkaProducer<byte[], byte[]> producer, List<String> texts) {
+        this.services = services;
+        this.db = db;
+        this.producer = producer;
+        this.texts = texts;
+    }
+
+    /** Adds the column that records when each row reached PostgreSQL (throwaway benchmark database only). */
+    static void prepare(Connection db) throws SQLException {
+        try (Statement s = db.createStatement()) {
+            s.execute("ALTER TABLE inference_results ADD COLUMN IF NOT EXISTS bench_written_at timestamptz"
+                    + " DEFAULT clock_timestamp()");
+        }
+    }
+
+    /**
+     * Runs the point: burst of {@code burstRequests}, then one open-loop phase per entry of
+     * {@code openRates} (null entries stand for {@code openFactor × capacity}), each
+     * {@code openSeconds} long.
+     */
+    Result run(String label, Map<String, String> settings, int burstRequests, List<Double> openRates,
+               double openFactor, double openSeconds) throws Exception {
+        String suffix = label + "-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+        String requestsTopic = "bench-requests-" + suffix;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", services.kafkaBootstrapServers()))) {
+            admin.createTopics(List.of(
+                    new NewTopic(requestsTopic, PARALLELISM, (short) 1),
+                    new NewTopic("bench-results-" + suffix, PARALLELISM, (short) 1),
+                    new NewTopic("bench-dlq-" + suffix, 1, (short) 1),
+                    new NewTopic("bench-quota-" + suffix, PARALLELISM, (short) 1)
+                            .configs(Map.of("cleanup.policy", "compact"))))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put(JobOptions.REQUESTS_TOPIC.key(), requestsTopic);
+        options.put(JobOptions.RESULTS_TOPIC.key(), "bench-results-" + suffix);
+        options.put(JobOptions.DLQ_TOPIC.key(), "bench-dlq-" + suffix);
+        options.put(JobOptions.QUOTA_UPDATES_TOPIC.key(), "bench-quota-" + suffix);
+        options.put(JobOptions.KAFKA_GROUP_ID.key(), "bench-" + suffix);
+        options.put(JobOptions.TRANSACTIONAL_ID_PREFIX.key(), "bench-" + suffix);
+        options.put(JobOptions.QUOTA_DEFAULT_PLAN.key(), "unlimited");
+        options.putAll(settings);
+        List<String> args = new ArrayList<>();
+        options.forEach((k, v) -> {
+            args.add("--" + k);
+            args.add(v);
+        });
+        Configuration conf = JobOptions.resolve(args.toArray(String[]::new), services.asEnvironment());
+
+        long t0 = System.nanoTime();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
+        env.setParallelism(PARALLELISM);
+        InferenceJob.define(env, conf);
+        JobClient job = env.executeAsync("bench-" + suffix);
+        List<PhaseResult> phases = new ArrayList<>();
+        double startSeconds;
+        try {
+            awaitRunning(job);
+            String warm = suffix + "-warm-";
+            sendBurst(requestsTopic, warm, 4 * USERS, 0);
+            awaitRows(warm, 4 * USERS, 120);
+            startSeconds = (System.nanoTime() - t0) / 1e9;
+
+            String burst = suffix + "-burst-";
+            long b0 = System.nanoTime();
+            sendBurst(requestsTopic, burst, burstRequests, 0);
+            awaitRows(burst, burstRequests, Math.max(120, burstRequests / 10));
+            PhaseResult burstResult = measure("burst", burst, burstRequests, Double.NaN, (System.nanoTime() - b0) / 1e9);
+            phases.add(burstResult);
+
+            int phase = 0;
+            for (Double rate : openRates) {
+                double offered = rate != null ? rate : openFactor * burstResult.textsPerSecond();
+                if (!(offered > 0)) {
+                    continue;
+                }
+                String name = rate == null ? "open-" + Math.round(openFactor * 100) + "pct" : "open-" + Math.round(offered) + "ps";
+                String prefix = suffix + "-open" + (phase++) + "-";
+                long o0 = System.nanoTime();
+                int count = sendOpenLoop(requestsTopic, prefix, offered, openSeconds, burstRequests);
+                awaitRows(prefix, count, 120);
+                phases.add(measure(name, prefix, count, offered, (System.nanoTime() - o0) / 1e9));
+            }
+        } finally {
+            cancel(job);
+            try (Statement s = db.createStatement()) {
+                s.execute("TRUNCATE inference_results");
+            }
+        }
+        return new Result(label, settings, Stats.round(startSeconds, 2), phases);
+    }
+
+    /** Cancels the job; its per-job MiniCluster shuts down with it (then status calls fail: done). */
+    private static void cancel(JobClient job) {
+        try {
+            job.cancel().get(60, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!job.getJobStatus().get().isGloballyTerminalState() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+        } catch (Exception e) {
+            // the MiniCluster is gone once the job is: nothing left to wait for
+        }
+    }
+
+    private static void awaitRunning(JobClient job) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            JobStatus status = job.getJobStatus().get();
+            if (status == JobStatus.RUNNING) {
+                return;
+            }
+            if (status.isGloballyTerminalState() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("benchmark job did not start: " + status);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private InferenceRequest request(String id, int i, long submittedAt, int textIndex) {
+        String user = "bench-user-" + (i % USERS);
+        return new InferenceRequest(id, user, "all-minilm-l6-v2-q", new String[] {texts.get(textIndex % texts.size())},
+                Priority.NORMAL, submittedAt + 600_000, submittedAt, 0, null);
+    }
+
+    private void send(String topic, InferenceRequest request, AtomicReference<Exception> failure) {
+        producer.send(new ProducerRecord<>(topic, request.userId().getBytes(StandardCharsets.UTF_8),
+                InferenceRequestCodec.encode(request)), (meta, e) -> {
+                    if (e != null) failure.compareAndSet(null, e);
+                });
+    }
+
+    /** {@code count} requests as fast as the producer goes, texts from {@code firstText} on. */
+    private void sendBurst(String topic, String prefix, int count, int firstText) throws Exception {
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        for (int i = 0; i < count; i++) {
+            send(topic, request(prefix + i, i, System.currentTimeMillis(), firstText + i), failure);
+        }
+        producer.flush();
+        if (failure.get() != null) throw failure.get();
+    }
+
+    /** Requests on a fixed schedule; {@code submitted_at} is each one's scheduled time. */
+    private int sendOpenLoop(String topic, String prefix, double perSecond, double seconds, int firstText) throws Exception {
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        int count = (int) Math.round(perSecond * seconds);
+        long startNs = System.nanoTime();
+        long startMs = System.currentTimeMillis();
+        for (int i = 0; i < count; i++) {
+            long dueNs = startNs + (long) (i * 1e9 / perSecond);
+            long wait = dueNs - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            send(topic, request(prefix + i, i, startMs + (dueNs - startNs) / 1_000_000, firstText + i), failure);
+        }
+        producer.flush();
+        if (failure.get() != null) throw failure.get();
+        return count;
+    }
+
+    private void awaitRows(String prefix, int expected, int timeoutSeconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        int rows = 0;
+        try (PreparedStatement s = db.prepareStatement(
+                "SELECT count(*) FROM inference_results WHERE request_id LIKE ? AND status <> 'queued'")) {
+            s.setString(1, prefix + "%");
+            while (System.nanoTime() < deadline) {
+                try (ResultSet r = s.executeQuery()) {
+                    r.next();
+                    rows = r.getInt(1);
+                }
+                if (rows >= expected) {
+                    return;
+                }
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("only " + rows + " of " + expected + " results for " + prefix
+                + " reached PostgreSQL within " + timeoutSeconds + " s");
+    }
+
+    private PhaseResult measure(String phase, String prefix, int requests, double offered, double seconds)
+            throws SQLException {
+        List<long[]> rows = new ArrayList<>();
+        int notCompleted = 0;
+        try (PreparedStatement s = db.prepareStatement(
+                "SELECT status, (extract(epoch FROM submitted_at) * 1000)::bigint,"
+                        + " (extract(epoch FROM completed_at) * 1000)::bigint,"
+                        + " (extract(epoch FROM bench_written_at) * 1000)::bigint"
+                        + " FROM inference_results WHERE request_id LIKE ?")) {
+            s.setString(1, prefix + "%");
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    if (!"completed".equals(r.getString(1))) {
+                        notCompleted++;
+                        continue;
+                    }
+                    rows.add(new long[] {r.getLong(2), r.getLong(3), r.getLong(4)});
+                }
+            }
+        }
+        long[] completedAt = rows.stream().mapToLong(r -> r[1]).toArray();
+        long[] writtenAt = rows.stream().mapToLong(r -> r[2]).toArray();
+        int[] ones = new int[rows.size()];
+        java.util.Arrays.fill(ones, 1);
+        double[] latency = rows.stream().mapToDouble(r -> r[1] - r[0]).sorted().toArray();
+        double[] written = rows.stream().mapToDouble(r -> r[2] - r[0]).sorted().toArray();
+        return new PhaseResult(phase, requests, rows.size(), notCompleted, Stats.round(offered, 1),
+                Stats.round(Stats.throughput(completedAt, ones), 1), Stats.round(Stats.throughput(writtenAt, ones), 1),
+                Stats.percentile(latency, 50), Stats.percentile(latency, 99),
+                Stats.percentile(written, 50), Stats.percentile(written, 99), Stats.round(seconds, 2));
+    }
+}

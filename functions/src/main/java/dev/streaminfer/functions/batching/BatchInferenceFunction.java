@@ -9,7 +9,11 @@ import dev.streaminfer.functions.inference.ModelSpec;
 import dev.streaminfer.functions.inference.SessionSettings;
 import dev.streaminfer.functions.inference.SharedExecutors;
 import dev.streaminfer.functions.inference.SharedModels;
+import dev.streaminfer.functions.model.InferenceRequest;
 import dev.streaminfer.functions.model.InferenceResult;
+import dev.streaminfer.functions.telemetry.Tracing;
+import io.opentelemetry.api.trace.Span;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -72,7 +76,7 @@ public class BatchInferenceFunction extends RichAsyncFunction<InferenceBatch, In
             }
         };
         runner = new BatchRunner(registry, settings, embedder, cancellations, System::currentTimeMillis,
-                Thread::sleep, metrics);
+                Thread::sleep, metrics, settings.paddedTokenBudget());
     }
 
     private static Set<OrtProvider> availableProviders() {
@@ -97,6 +101,7 @@ public class BatchInferenceFunction extends RichAsyncFunction<InferenceBatch, In
     }
 
     private void run(InferenceBatch batch, ResultFuture<InferenceResult> resultFuture) {
+        Span span = batchSpan(batch);
         try {
             metrics.computing(batch, System.currentTimeMillis());
             resultFuture.complete(runner.run(batch));
@@ -108,8 +113,26 @@ public class BatchInferenceFunction extends RichAsyncFunction<InferenceBatch, In
             resultFuture.complete(BatchRunner.unfinished(batch, System.currentTimeMillis(),
                     "the model could not compute this request", metrics));
         } finally {
+            span.end();
             metrics.batchDone(batch);
         }
+    }
+
+    /** A span per batch, in a trace of its own, linked to the span of every member request. */
+    private static Span batchSpan(InferenceBatch batch) {
+        if (!Tracing.enabled()) {
+            return Span.getInvalid();
+        }
+        List<String> members = new ArrayList<>(batch.requests().length);
+        for (InferenceRequest request : batch.requests()) {
+            members.add(request.traceparent());
+        }
+        Span span = Tracing.startLinked("inference batch", members);
+        span.setAttribute("batch_id", batch.batchId());
+        span.setAttribute("model", batch.model());
+        span.setAttribute("batch.requests", batch.requests().length);
+        span.setAttribute("batch.texts", batch.texts());
+        return span;
     }
 
     @Override

@@ -22,7 +22,8 @@ public record BatchingSettings(
         int inferenceThreads,
         int intraOpThreads,
         DeviceSelection.Preference device,
-        int maxLoadedModels) implements Serializable {
+        int maxLoadedModels,
+        int paddedTokenBudget) implements Serializable {
 
     public BatchingSettings {
         if (maxInFlightBatches < 1 || inferenceThreads < 1 || intraOpThreads < 1 || maxLoadedModels < 1
@@ -50,7 +51,8 @@ public record BatchingSettings(
                 conf.get(BatchingOptions.INFERENCE_THREADS),
                 conf.get(BatchingOptions.INTRA_OP_THREADS),
                 DeviceSelection.Preference.parse(conf.get(BatchingOptions.DEVICE)),
-                conf.get(BatchingOptions.MAX_LOADED_MODELS));
+                conf.get(BatchingOptions.MAX_LOADED_MODELS),
+                conf.get(BatchingOptions.PADDED_TOKEN_BUDGET));
     }
 
     /** The limits of one model's batches: its own where it sets them, else these. */
@@ -63,26 +65,26 @@ public record BatchingSettings(
 
     public BatchingSettings withBatchLimits(int texts, int tokens, Duration wait) {
         return new BatchingSettings(texts, tokens, wait, maxInFlightBatches, batchTimeout, retry, parallelism,
-                inferenceThreads, intraOpThreads, device, maxLoadedModels);
+                inferenceThreads, intraOpThreads, device, maxLoadedModels, paddedTokenBudget);
     }
 
     public BatchingSettings withRetry(RetryPolicy policy) {
         return new BatchingSettings(maxBatchTexts, maxBatchTokens, maxWait, maxInFlightBatches, batchTimeout, policy,
-                parallelism, inferenceThreads, intraOpThreads, device, maxLoadedModels);
+                parallelism, inferenceThreads, intraOpThreads, device, maxLoadedModels, paddedTokenBudget);
     }
 
     public BatchingSettings withDevice(DeviceSelection.Preference preference) {
         return new BatchingSettings(maxBatchTexts, maxBatchTokens, maxWait, maxInFlightBatches, batchTimeout, retry,
-                parallelism, inferenceThreads, intraOpThreads, preference, maxLoadedModels);
+                parallelism, inferenceThreads, intraOpThreads, preference, maxLoadedModels, paddedTokenBudget);
     }
 
     public BatchingSettings withThreads(int threads, int intraOp) {
         return new BatchingSettings(maxBatchTexts, maxBatchTokens, maxWait, maxInFlightBatches, batchTimeout, retry,
-                parallelism, threads, intraOp, device, maxLoadedModels);
+                parallelism, threads, intraOp, device, maxLoadedModels, paddedTokenBudget);
     }
 
     public BatchingSettings withMaxInFlightBatches(int batches) {
         return new BatchingSettings(maxBatchTexts, maxBatchTokens, maxWait, batches, batchTimeout, retry,
-                parallelism, inferenceThreads, intraOpThreads, device, maxLoadedModels);
+                parallelism, inferenceThreads, intraOpThreads, device, maxLoadedModels, paddedTokenBudget);
     }
 }

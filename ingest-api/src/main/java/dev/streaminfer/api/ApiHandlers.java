@@ -7,6 +7,10 @@ import dev.streaminfer.api.request.BoundedBody;
 import dev.streaminfer.api.request.InferenceBodyParser;
 import dev.streaminfer.api.request.QueryParams;
 import dev.streaminfer.api.request.Traceparent;
+import dev.streaminfer.functions.telemetry.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import dev.streaminfer.api.service.IdempotencyKeys;
 import dev.streaminfer.api.service.InferenceService;
 import dev.streaminfer.api.service.QuotaService;
@@ -60,6 +64,20 @@ final class ApiHandlers {
 
     // POST /v1/inference
     void submit(Context ctx) throws IOException {
+        // Server span: continues a client's valid traceparent; its context is what the produce span hangs from.
+        String clientTraceparent = ctx.header("traceparent");
+        Span server = Tracing.start("POST /v1/inference", SpanKind.SERVER, clientTraceparent);
+        try {
+            submit(ctx, server, clientTraceparent);
+        } catch (RuntimeException | IOException e) {
+            server.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+            throw e;
+        } finally {
+            server.end();
+        }
+    }
+
+    private void submit(Context ctx, Span server, String clientTraceparent) throws IOException {
         Caller caller = authenticate(ctx);
         long waitMs = QueryParams.waitMs(ctx.queryParam("wait_ms"), config.maxWait());
         String idempotencyKey = ctx.header("Idempotency-Key");
@@ -74,8 +92,10 @@ final class ApiHandlers {
         if (!parsed.isValid()) {
             throw parsed.error().exception();
         }
+        String serverTraceparent = Tracing.traceparent(server);
         InferenceService.Accepted accepted = inference.submit(caller, parsed.request(), idempotencyKey,
-                Traceparent.orNew(ctx.header("traceparent")));
+                serverTraceparent != null ? serverTraceparent : Traceparent.orNew(clientTraceparent));
+        server.setAttribute("request_id", accepted.requestId());
         String statusUrl = "/v1/requests/" + accepted.requestId();
         ctx.header("Location", statusUrl);
         if (accepted.replayed()) {

@@ -58,6 +58,13 @@ public final class ApiMetrics {
                 .register(registry);
     }
 
+    /** Exports the per-topic failure counters at 0 from the start, so rate() and alerts see a series. */
+    public void knownTopics(String... topics) {
+        for (String topic : topics) {
+            kafkaFailures.labelValues(topic);
+        }
+    }
+
     public void request(String method, String route, int status, double seconds) {
         requests.labelValues(method, route, Integer.toString(status)).inc();
         latency.labelValues(method, route).observe(seconds);

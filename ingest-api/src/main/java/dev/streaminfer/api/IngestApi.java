@@ -136,6 +136,7 @@ public final class IngestApi implements AutoCloseable {
         ResultWaiter waiter = new ResultWaiter(store, config.waitPollInterval());
         resources.add(waiter);
         ApiMetrics metrics = new ApiMetrics(waiter::waiting, inFlight::get);
+        metrics.knownTopics(config.requestsTopic(), config.quotaUpdatesTopic());
         KeyspaceEvents keyspaceEvents = new KeyspaceEvents(redisClient, redis, waiter::onResultWritten);
         resources.add(keyspaceEvents);
 

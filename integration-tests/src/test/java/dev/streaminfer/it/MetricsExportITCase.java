@@ -53,7 +53,7 @@ class MetricsExportITCase {
         List<MetricsTable.Entry> documented = MetricsTable.read();
         assertThat(documented).as("documented metrics").hasSizeGreaterThan(10);
 
-        try (PipelineFixture fixture = new PipelineFixture()) {
+        try (LogScan logs = new LogScan(); PipelineFixture fixture = new PipelineFixture()) {
             fixture.startJob();
             int apiPort = fixture.startApi().port();
 
@@ -95,6 +95,13 @@ class MetricsExportITCase {
             assertThat(sum(job, "flink_taskmanager_job_task_operator_quota_rejections_total")).isGreaterThanOrEqualTo(1);
             assertThat(sum(job, "flink_taskmanager_job_task_operator_model_ml_tokens_processed_total")).isPositive();
             assertThat(sum(api, "ingest_http_requests_total")).isPositive();
+
+            // The same run's logs (API and job, one JVM): never an API key or an input text.
+            List<String> lines = List.copyOf(logs.lines);
+            assertThat(lines).as("captured log lines").isNotEmpty();
+            for (String secret : List.of(fixture.apiKey, fixture.adminKey, "metrics are exported", "over quota number 0")) {
+                assertThat(lines).as("log lines containing %s", secret).noneMatch(line -> line.contains(secret));
+            }
         }
     }
 

@@ -8,10 +8,16 @@ import dev.streaminfer.jobs.JobOptions;
 import dev.streaminfer.localstack.LocalStack;
 import dev.streaminfer.localstack.ServiceEndpoints;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
@@ -59,6 +65,14 @@ public final class Quickstart {
         JobClient job = InferenceJob.startLocal(jobConf, WEB_UI_PORT, 2);
         IngestApi api = IngestApi.start(ApiConfig.fromEnvironment(environment).toBuilder().port(API_PORT).build());
 
+        ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "analytics-rollups");
+            t.setDaemon(true);
+            return t;
+        });
+        // The analytics views read rollups for finished days; keep them fresh as production's cron job would.
+        maintenance.scheduleWithFixedDelay(() -> refreshRollups(endpoints), 0, 1, TimeUnit.HOURS);
+
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             say("%nshutting down...");
@@ -86,6 +100,16 @@ public final class Quickstart {
         }
         say("%nrunning; press Ctrl-C to stop.");
         stopped.await();
+    }
+
+    private static void refreshRollups(ServiceEndpoints endpoints) {
+        try (Connection c = DriverManager.getConnection(
+                     endpoints.postgresUrl(), endpoints.postgresUser(), endpoints.postgresPassword());
+             Statement s = c.createStatement()) {
+            s.execute("SELECT refresh_usage_rollups()");
+        } catch (SQLException e) {
+            System.err.println("analytics rollup refresh failed: " + e.getMessage());
+        }
     }
 
     private static void awaitRunning(JobClient job, Duration timeout) throws Exception {

@@ -13,6 +13,9 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import dev.streaminfer.functions.telemetry.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
@@ -124,7 +127,15 @@ public class QuotaFunction extends KeyedCoProcessFunction<String, InferenceReque
             throws Exception {
         frontier = Math.max(frontier, request.submittedAt());
         QuotaAccount account = account(ctx.getCurrentKey());
+        Span span = Tracing.start("quota decision", SpanKind.CONSUMER, request.traceparent());
         QuotaDecision decision = account.admit(request);
+        if (span.isRecording()) {
+            span.setAttribute("request_id", request.requestId());
+            span.setAttribute("user_id", request.userId());
+            span.setAttribute("quota.admitted", decision.isAdmitted());
+            span.setAttribute("quota.tokens", decision.tokens());
+            span.end();
+        }
         QuotaLedger ledger = account.ledger();
         if (decision.isAdmitted()) {
             admittedRequests.inc();

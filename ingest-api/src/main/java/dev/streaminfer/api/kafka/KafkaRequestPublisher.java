@@ -4,6 +4,10 @@ import dev.streaminfer.functions.quota.QuotaUpdate;
 import dev.streaminfer.functions.quota.QuotaUpdateCodec;
 import dev.streaminfer.functions.model.InferenceRequest;
 import dev.streaminfer.functions.serde.InferenceRequestCodec;
+import dev.streaminfer.functions.telemetry.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Properties;
@@ -72,10 +76,29 @@ public final class KafkaRequestPublisher implements RequestPublisher {
     public CompletableFuture<Void> publishRequest(InferenceRequest request) {
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(requestsTopic,
                 request.userId().getBytes(StandardCharsets.UTF_8), InferenceRequestCodec.encode(request));
-        if (request.traceparent() != null) {
-            record.headers().add(TRACEPARENT_HEADER, request.traceparent().getBytes(StandardCharsets.US_ASCII));
+        // Produce span, child of the server span; the job continues the trace from its context.
+        Span produce = Tracing.start(requestsTopic + " publish", SpanKind.PRODUCER, request.traceparent());
+        String traceparent = Tracing.traceparent(produce);
+        if (traceparent == null) {
+            traceparent = request.traceparent();
         }
-        return send(record);
+        if (traceparent != null) {
+            record.headers().add(TRACEPARENT_HEADER, traceparent.getBytes(StandardCharsets.US_ASCII));
+        }
+        if (!produce.isRecording()) {
+            return send(record);
+        }
+        produce.setAttribute("messaging.system", "kafka");
+        produce.setAttribute("messaging.destination.name", requestsTopic);
+        produce.setAttribute("request_id", request.requestId());
+        CompletableFuture<Void> sent = send(record);
+        sent.whenComplete((ok, error) -> {
+            if (error != null) {
+                produce.setStatus(StatusCode.ERROR, error.getMessage());
+            }
+            produce.end();
+        });
+        return sent;
     }
 
     @Override

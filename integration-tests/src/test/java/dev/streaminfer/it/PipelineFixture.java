@@ -237,6 +237,13 @@ final class PipelineFixture implements AutoCloseable {
         return ids;
     }
 
+    /** Writes the given requests, in order, keyed by their user. */
+    void produceRequests(List<InferenceRequest> requests) throws Exception {
+        for (InferenceRequest request : requests) {
+            produce(requestsTopic, request.userId().getBytes(StandardCharsets.UTF_8), InferenceRequestCodec.encode(request));
+        }
+    }
+
     /** Waits until every id has a final row in inference_results; returns rows per id. */
     Map<String, Long> awaitFinalRows(List<String> ids, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();

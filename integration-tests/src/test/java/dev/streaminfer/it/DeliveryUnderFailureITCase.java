@@ -3,6 +3,7 @@ package dev.streaminfer.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streaminfer.functions.sink.redis.RedisKeys;
+import dev.streaminfer.localstack.ServiceControl;
 import dev.streaminfer.localstack.TestServices;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -48,36 +49,29 @@ class DeliveryUnderFailureITCase {
 
     @Test
     void postgresOutageOfThirtySecondsLosesNothing() throws Exception {
-        try (PipelineFixture fixture = new PipelineFixture()) {
-            fixture.startJob();
-            List<String> ids = new ArrayList<>(fixture.produceRequests(REQUESTS / 2, 4, "before"));
-            awaitSomeRows(fixture, ids);
-
-            TestServices.get().control().stopPostgres();
-            try {
-                ids.addAll(fixture.produceRequests(REQUESTS / 2, 4, "during"));
-                Thread.sleep(30_000);
-            } finally {
-                TestServices.get().control().startPostgres();
-            }
-
-            assertExactlyOneOutcomeEverywhere(fixture, ids);
-        }
+        ServiceControl control = TestServices.get().control();
+        survivesOutage(control::stopPostgres, control::startPostgres, Duration.ofSeconds(30));
     }
 
     @Test
     void redisOutageLosesNothing() throws Exception {
+        ServiceControl control = TestServices.get().control();
+        survivesOutage(control::stopRedis, control::startRedis, Duration.ofSeconds(10));
+    }
+
+    /** Half the requests before the outage, half during it; then every sink must hold each once. */
+    private static void survivesOutage(Runnable stop, Runnable start, Duration outage) throws Exception {
         try (PipelineFixture fixture = new PipelineFixture()) {
             fixture.startJob();
             List<String> ids = new ArrayList<>(fixture.produceRequests(REQUESTS / 2, 4, "before"));
             awaitSomeRows(fixture, ids);
 
-            TestServices.get().control().stopRedis();
+            stop.run();
             try {
                 ids.addAll(fixture.produceRequests(REQUESTS / 2, 4, "during"));
-                Thread.sleep(10_000);
+                Thread.sleep(outage.toMillis());
             } finally {
-                TestServices.get().control().startRedis();
+                start.run();
             }
 
             assertExactlyOneOutcomeEverywhere(fixture, ids);

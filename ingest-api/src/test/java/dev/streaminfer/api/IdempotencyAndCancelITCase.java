@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.streaminfer.api.kafka.CancelMarker;
 import dev.streaminfer.api.store.ApiRedisKeys;
 import dev.streaminfer.functions.model.RequestStatus;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,22 +27,16 @@ class IdempotencyAndCancelITCase {
 
     private static TestHttp http;
     private static TopicReader requests;
-    private static RedisClient redisClient;
-    private static StatefulRedisConnection<String, String> redis;
 
     @BeforeAll
     static void setUp() {
         http = SharedApi.http();
         requests = new TopicReader(SharedApi.endpoints().kafkaBootstrapServers(), "inference-requests");
-        redisClient = RedisClient.create(SharedApi.endpoints().redisUrl());
-        redis = redisClient.connect();
     }
 
     @AfterAll
     static void tearDown() {
         requests.close();
-        redis.close();
-        redisClient.shutdown();
     }
 
     private static boolean isCancel(ConsumerRecord<byte[], byte[]> r) {
@@ -86,7 +78,7 @@ class IdempotencyAndCancelITCase {
         TestHttp.Response bobs = http.post("/v1/inference", SharedApi.BOB, "{\"inputs\":[\"" + text + "\"]}",
                 "Idempotency-Key", key);
         assertThat(bobs.json().path("request_id").asText()).isNotIn(ids);
-        assertThat(redis.sync().ttl(ApiRedisKeys.idempotency("it-alice", key))).isBetween(86_000L, 86_400L);
+        assertThat(SharedApi.redis().ttl(ApiRedisKeys.idempotency("it-alice", key))).isBetween(86_000L, 86_400L);
     }
 
     @Test
@@ -98,7 +90,7 @@ class IdempotencyAndCancelITCase {
 
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         assertThat(r.json().path("status").asText()).isEqualTo("cancelled");
-        assertThat(redis.sync().get(ApiRedisKeys.cancel(id))).contains("\"request_id\":\"" + id + "\"")
+        assertThat(SharedApi.redis().get(ApiRedisKeys.cancel(id))).contains("\"request_id\":\"" + id + "\"")
                 .contains("\"user_id\":\"it-alice\"");
         List<ConsumerRecord<byte[], byte[]>> cancels = requests.await(
                 rec -> isCancel(rec) && new String(rec.value(), StandardCharsets.UTF_8).contains(id), 1,
@@ -122,6 +114,6 @@ class IdempotencyAndCancelITCase {
 
         assertThat(r.status()).isEqualTo(409);
         assertThat(r.errorCode()).isEqualTo("already_final");
-        assertThat(redis.sync().get(ApiRedisKeys.cancel(id))).isNull();
+        assertThat(SharedApi.redis().get(ApiRedisKeys.cancel(id))).isNull();
     }
 }

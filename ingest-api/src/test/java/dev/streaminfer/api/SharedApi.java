@@ -1,5 +1,8 @@
 package dev.streaminfer.api;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import dev.streaminfer.api.auth.ApiKeyStore;
 import dev.streaminfer.localstack.ServiceEndpoints;
 import dev.streaminfer.localstack.TestServices;
@@ -16,6 +19,7 @@ final class SharedApi {
     static final String ADMIN = "it-admin-key";
 
     private static IngestApi api;
+    private static StatefulRedisConnection<String, String> redis;
 
     private SharedApi() {}
 
@@ -49,6 +53,16 @@ final class SharedApi {
         ApiKeyStore.upsert(e.postgresUrl(), e.postgresUser(), e.postgresPassword(), ALICE, "it-alice", "user", "free");
         ApiKeyStore.upsert(e.postgresUrl(), e.postgresUser(), e.postgresPassword(), BOB, "it-bob", "user", "pro");
         ApiKeyStore.upsert(e.postgresUrl(), e.postgresUser(), e.postgresPassword(), ADMIN, "it-admin", "admin", "unlimited");
+    }
+
+    /** One Redis connection for the tests' own reads and writes, shared like the API. */
+    static synchronized RedisCommands<String, String> redis() {
+        if (redis == null) {
+            RedisClient client = RedisClient.create(endpoints().redisUrl());
+            redis = client.connect();
+            Runtime.getRuntime().addShutdownHook(new Thread(client::shutdown, "shared-redis-shutdown"));
+        }
+        return redis.sync();
     }
 
     static TestHttp http() {

@@ -9,9 +9,7 @@ import dev.streaminfer.functions.model.RequestStatus;
 import dev.streaminfer.functions.serde.InferenceRequestCodec;
 import dev.streaminfer.functions.serde.ResultDocumentCodec;
 import dev.streaminfer.functions.sink.redis.RedisKeys;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -26,22 +24,16 @@ class SubmitAndStatusITCase {
 
     private static TestHttp http;
     private static TopicReader requests;
-    private static RedisClient redisClient;
-    private static StatefulRedisConnection<String, String> redis;
 
     @BeforeAll
     static void setUp() {
         http = SharedApi.http();
         requests = new TopicReader(SharedApi.endpoints().kafkaBootstrapServers(), "inference-requests");
-        redisClient = RedisClient.create(SharedApi.endpoints().redisUrl());
-        redis = redisClient.connect();
     }
 
     @AfterAll
     static void tearDown() {
         requests.close();
-        redis.close();
-        redisClient.shutdown();
     }
 
     @Test
@@ -164,15 +156,15 @@ class SubmitAndStatusITCase {
         boolean done = status == RequestStatus.COMPLETED;
         InferenceResult result = new InferenceResult(id, user, "all-minilm-l6-v2-q", status, 3, done ? 3 : 0,
                 done ? new float[][] {{0.1f, 0.2f, 0.3f}} : null, done ? null : "inference_failed",
-                done ? null : "failed", 0, System.currentTimeMillis() - 10, System.currentTimeMillis());
+                done ? null : "failed", 0, System.currentTimeMillis() - 10, System.currentTimeMillis(), null);
         return new String(ResultDocumentCodec.encode(result), StandardCharsets.UTF_8);
     }
 
     static void writeResult(String id, String user, RequestStatus status) {
         InferenceResult result = new InferenceResult(id, user, "all-minilm-l6-v2-q", status, 3, 3,
                 new float[][] {{0.1f, 0.2f, 0.3f}}, null, null, 0, System.currentTimeMillis() - 10,
-                System.currentTimeMillis());
-        redis.sync().set(RedisKeys.result(id), new String(ResultDocumentCodec.encode(result), StandardCharsets.UTF_8),
+                System.currentTimeMillis(), null);
+        SharedApi.redis().set(RedisKeys.result(id), new String(ResultDocumentCodec.encode(result), StandardCharsets.UTF_8),
                 SetArgs.Builder.ex(600));
     }
 }

@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.streaminfer.functions.quota.QuotaUpdateCodec;
 import dev.streaminfer.api.store.ApiRedisKeys;
 import dev.streaminfer.functions.serde.Json;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -29,24 +27,18 @@ class UsageAndQuotaITCase {
     private static TestHttp http;
     private static TopicReader requests;
     private static TopicReader quotaUpdates;
-    private static RedisClient redisClient;
-    private static StatefulRedisConnection<String, String> redis;
 
     @BeforeAll
     static void setUp() {
         http = SharedApi.http();
         requests = new TopicReader(SharedApi.endpoints().kafkaBootstrapServers(), "inference-requests");
         quotaUpdates = new TopicReader(SharedApi.endpoints().kafkaBootstrapServers(), "quota-updates");
-        redisClient = RedisClient.create(SharedApi.endpoints().redisUrl());
-        redis = redisClient.connect();
     }
 
     @AfterAll
     static void tearDown() {
         requests.close();
         quotaUpdates.close();
-        redis.close();
-        redisClient.shutdown();
     }
 
     private static String newUserKey(String user, String role, String plan) {
@@ -75,7 +67,7 @@ class UsageAndQuotaITCase {
         String user = "spent-" + UUID.randomUUID();
         String key = newUserKey(user, "user", "free");
         String resetsAt = Instant.now().plusSeconds(3600).toString();
-        redis.sync().set(ApiRedisKeys.usage(user), "{\"user_id\":\"" + user + "\",\"plan\":\"free\","
+        SharedApi.redis().set(ApiRedisKeys.usage(user), "{\"user_id\":\"" + user + "\",\"plan\":\"free\","
                 + "\"tokens_per_minute\":1000,\"tokens_per_day\":10000,\"used_today\":10000,\"remaining_today\":0,"
                 + "\"resets_at\":\"" + resetsAt + "\"}", SetArgs.Builder.ex(600));
 

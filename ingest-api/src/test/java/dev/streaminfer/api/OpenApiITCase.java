@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.streaminfer.api.store.ApiRedisKeys;
 import dev.streaminfer.functions.model.RequestStatus;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -53,8 +51,8 @@ class OpenApiITCase {
                 "{\"model\":\"none\",\"inputs\":[\"x\"]}"));
         s.put("post /v1/inference 409", () -> {
             String key = "busy-" + UUID.randomUUID();
-            redis(c -> c.sync().set(ApiRedisKeys.idempotency("it-alice", key),
-                    "pending:someone-else:" + (System.currentTimeMillis() + 3_600_000L), SetArgs.Builder.ex(60)));
+            SharedApi.redis().set(ApiRedisKeys.idempotency("it-alice", key),
+                    "pending:someone-else:" + (System.currentTimeMillis() + 3_600_000L), SetArgs.Builder.ex(60));
             return http.post("/v1/inference", SharedApi.ALICE, ok, "Idempotency-Key", key);
         });
         s.put("post /v1/inference 413", () -> http.post("/v1/inference", SharedApi.ALICE,
@@ -65,8 +63,8 @@ class OpenApiITCase {
             var e = SharedApi.endpoints();
             dev.streaminfer.api.auth.ApiKeyStore.upsert(e.postgresUrl(), e.postgresUser(), e.postgresPassword(), key,
                     user, "user", "free");
-            redis(c -> c.sync().set(ApiRedisKeys.usage(user), "{\"user_id\":\"" + user + "\",\"remaining_today\":0,"
-                    + "\"resets_at\":\"" + Instant.now().plusSeconds(60) + "\"}", SetArgs.Builder.ex(60)));
+            SharedApi.redis().set(ApiRedisKeys.usage(user), "{\"user_id\":\"" + user + "\",\"remaining_today\":0,"
+                    + "\"resets_at\":\"" + Instant.now().plusSeconds(60) + "\"}", SetArgs.Builder.ex(60));
             return http.post("/v1/inference", key, ok);
         });
         s.put("get /v1/requests/{id} 200", () -> http.get("/v1/requests/" + accepted(SharedApi.ALICE), SharedApi.ALICE));
@@ -134,15 +132,6 @@ class OpenApiITCase {
                 String id = SubmitAndStatusITCase.decode(records.get(0)).requestId();
                 SubmitAndStatusITCase.writeResultWith(id, user, RequestStatus.COMPLETED);
             }
-        }
-    }
-
-    private static void redis(java.util.function.Consumer<StatefulRedisConnection<String, String>> action) {
-        RedisClient client = RedisClient.create(SharedApi.endpoints().redisUrl());
-        try (StatefulRedisConnection<String, String> c = client.connect()) {
-            action.accept(c);
-        } finally {
-            client.shutdown();
         }
     }
 }

@@ -142,14 +142,9 @@ class SubmitAndStatusITCase {
                 : new InferenceRequest("?", "?", "?", new String[] {"?"}, null, 0, 0, 0, null);
     }
 
-    /** Writes a result document like the job does, over a connection of its own (any test may call it). */
+    /** Writes a result document like the job does (any test may call it). */
     static void writeResultWith(String id, String user, RequestStatus status) {
-        RedisClient client = RedisClient.create(SharedApi.endpoints().redisUrl());
-        try (StatefulRedisConnection<String, String> c = client.connect()) {
-            c.sync().set(RedisKeys.result(id), resultJson(id, user, status), SetArgs.Builder.ex(600));
-        } finally {
-            client.shutdown();
-        }
+        SharedApi.redis().set(RedisKeys.result(id), resultJson(id, user, status), SetArgs.Builder.ex(600));
     }
 
     static String resultJson(String id, String user, RequestStatus status) {

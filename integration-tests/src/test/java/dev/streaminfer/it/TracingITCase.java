@@ -29,7 +29,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * One request over the real pipeline yields one connected trace: the client's traceparent → the
  * API's server span → its produce span (whose context travels in the Kafka header) → the job's
- * quota-decision span (child of the produce span) → the inference batch span, linked to it.
+ * quota-decision span (child of the produce span) → the inference batch span, linked to it, and
+ * the PostgreSQL upsert span of its row (a client span, child of the produce span).
  * Spans go to the SDK's in-memory exporter, installed in the JVM that runs API and MiniCluster.
  */
 class TracingITCase {
@@ -57,7 +58,7 @@ class TracingITCase {
     }
 
     @Test
-    void oneRequestYieldsOneConnectedTraceFromTheApiToTheBatch() throws Exception {
+    void oneRequestYieldsOneConnectedTraceFromTheApiToItsPostgresRow() throws Exception {
         try (PipelineFixture fixture = new PipelineFixture()) {
             fixture.startJob();
             int port = fixture.startApi().port();
@@ -93,6 +94,15 @@ class TracingITCase {
             assertThat(link.getSpanContext().getTraceId()).isEqualTo(CLIENT_TRACE);
             assertThat(batch.getTraceId()).as("a batch has a trace of its own, linked to its members").isNotEqualTo(CLIENT_TRACE);
             assertThat(batch.getAttributes().get(AttributeKey.stringKey("model"))).isEqualTo("all-minilm-l6-v2-q");
+
+            SpanData sink = await(s -> s.getName().equals("postgres upsert inference_results")
+                    && requestId.equals(s.getAttributes().get(REQUEST_ID)));
+            assertThat(sink.getKind()).isEqualTo(SpanKind.CLIENT);
+            assertThat(sink.getTraceId()).as("the row's write is in the request's trace").isEqualTo(quota.getTraceId())
+                    .isEqualTo(CLIENT_TRACE);
+            assertThat(sink.getParentSpanId()).as("sink → produce → server: one connected trace")
+                    .isEqualTo(produce.getSpanId());
+            assertThat(sink.getAttributes().get(AttributeKey.stringKey("status"))).isEqualTo("completed");
         }
     }
 

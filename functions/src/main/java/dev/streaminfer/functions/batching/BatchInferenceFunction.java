@@ -14,6 +14,7 @@ import dev.streaminfer.functions.model.InferenceResult;
 import dev.streaminfer.functions.telemetry.Tracing;
 import io.opentelemetry.api.trace.Span;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -109,7 +110,9 @@ public class BatchInferenceFunction extends RichAsyncFunction<InferenceBatch, In
             // The operator is closing; its checkpointed queue re-runs the batch after a restore.
             Thread.currentThread().interrupt();
         } catch (RuntimeException | LinkageError e) {
-            LOG.error("batch {} could not be run: {}", batch.batchId(), e.toString(), e);
+            LOG.error("batch could not be run: batch_id={} trace_id={} request_ids={} error={}", batch.batchId(),
+                    span.getSpanContext().isValid() ? span.getSpanContext().getTraceId() : null,
+                    BatchRunner.requestIds(Arrays.asList(batch.requests())), e.toString(), e);
             resultFuture.complete(BatchRunner.unfinished(batch, System.currentTimeMillis(),
                     "the model could not compute this request", metrics));
         } finally {
@@ -137,8 +140,8 @@ public class BatchInferenceFunction extends RichAsyncFunction<InferenceBatch, In
 
     @Override
     public void timeout(InferenceBatch batch, ResultFuture<InferenceResult> resultFuture) {
-        LOG.warn("batch {} timed out after {}; its requests end failed or expired", batch.batchId(),
-                settings.batchTimeout());
+        LOG.warn("batch timed out, its requests end failed or expired: batch_id={} timeout={} request_ids={}",
+                batch.batchId(), settings.batchTimeout(), BatchRunner.requestIds(Arrays.asList(batch.requests())));
         resultFuture.complete(BatchRunner.unfinished(batch, System.currentTimeMillis(),
                 "inference timed out", metrics));
     }

@@ -8,6 +8,7 @@ import dev.streaminfer.functions.model.ErrorCode;
 import dev.streaminfer.functions.model.InferenceRequest;
 import dev.streaminfer.functions.model.InferenceResult;
 import dev.streaminfer.functions.model.RequestStatus;
+import dev.streaminfer.functions.telemetry.Tracing;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -126,7 +127,8 @@ public final class BatchRunner {
         }
         Optional<ModelSpec> spec = registry.find(batch.model());
         if (spec.isEmpty()) {
-            LOG.warn("batch {}: unknown model {}, failing its {} requests", batch.batchId(), batch.model(), toCompute.size());
+            LOG.warn("unknown model, failing the batch's requests: batch_id={} model={} requests={} request_ids={}",
+                    batch.batchId(), batch.model(), toCompute.size(), requestIds(toCompute));
             for (InferenceRequest r : toCompute) {
                 results.add(end(r, RequestStatus.FAILED, ErrorCode.INFERENCE_FAILED, "unknown model", clock.getAsLong()));
             }
@@ -143,8 +145,8 @@ public final class BatchRunner {
         try {
             return cancellations.cancelled(requests.stream().map(InferenceRequest::requestId).toList());
         } catch (RuntimeException e) {
-            LOG.warn("cannot check cancellations for {} requests of {} (computing them all): {}",
-                    requests.size(), model, e.toString());
+            LOG.warn("cannot check cancellations (computing them all): model={} requests={} request_ids={} error={}",
+                    model, requests.size(), requestIds(requests), e.toString());
             return Set.of();
         }
     }
@@ -154,23 +156,35 @@ public final class BatchRunner {
         try {
             return completed(spec, requests, embedWithRetries(spec, requests, attempts));
         } catch (ModelUnavailableException e) {
-            LOG.warn("model {} unavailable, failing {} requests: {}", spec.name(), requests.size(), e.getMessage());
+            LOG.warn("model unavailable, failing its requests: model={} requests={} request_ids={} error={}",
+                    spec.name(), requests.size(), requestIds(requests), e.getMessage());
             return failAll(requests, "model " + spec.name() + " is unavailable");
         } catch (RuntimeException e) {
             if (requests.size() == 1) {
-                LOG.warn("inference failed: requestId={} model={} attempts={} error={}",
-                        requests.get(0).requestId(), spec.name(), attempts, e.toString());
+                InferenceRequest failed = requests.get(0);
+                LOG.warn("inference failed: request_id={} trace_id={} model={} attempts={} error={}",
+                        failed.requestId(), Tracing.traceId(failed.traceparent()), spec.name(), attempts, e.toString());
                 return failAll(requests, FAILED_MESSAGE);
             }
             int half = requests.size() / 2;
             List<InferenceRequest> left = requests.subList(0, half);
             List<InferenceRequest> right = requests.subList(half, requests.size());
-            LOG.info("batch of {} requests of {} keeps failing ({}); splitting it", requests.size(), spec.name(),
-                    e.toString());
+            LOG.info("batch keeps failing, splitting it: model={} requests={} request_ids={} error={}",
+                    spec.name(), requests.size(), requestIds(requests), e.toString());
             List<InferenceResult> results = new ArrayList<>(computeIsolating(spec, left, attemptsFor(left)));
             results.addAll(computeIsolating(spec, right, attemptsFor(right)));
             return results;
         }
+    }
+
+    /** The members' ids for a log line (ids only: never inputs). */
+    static String requestIds(List<InferenceRequest> requests) {
+        StringBuilder ids = new StringBuilder(requests.size() * 37 + 2).append('[');
+        for (int i = 0; i < requests.size(); i++) {
+            if (i > 0) ids.append(',');
+            ids.append(requests.get(i).requestId());
+        }
+        return ids.append(']').toString();
     }
 
     /** Halves get one try (a failure splits them again); a single request gets all its retries. */

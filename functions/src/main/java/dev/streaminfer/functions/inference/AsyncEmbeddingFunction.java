@@ -4,6 +4,7 @@ import dev.streaminfer.functions.model.ErrorCode;
 import dev.streaminfer.functions.model.InferenceRequest;
 import dev.streaminfer.functions.model.InferenceResult;
 import dev.streaminfer.functions.model.RequestStatus;
+import dev.streaminfer.functions.telemetry.Tracing;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
@@ -70,7 +71,8 @@ public class AsyncEmbeddingFunction extends RichAsyncFunction<InferenceRequest, 
             float[][] embeddings = lease.model().embed(Arrays.asList(request.inputs()));
             return InferenceResult.completed(request, embeddings, request.inputTokens(), clock.millis());
         } catch (InferenceException | ModelUnavailableException e) {
-            LOG.warn("inference failed: requestId={} model={} error={}", request.requestId(), spec.name(), e.toString());
+            LOG.warn("inference failed: request_id={} trace_id={} model={} error={}", request.requestId(),
+                    Tracing.traceId(request.traceparent()), spec.name(), e.toString());
             return InferenceResult.unsuccessful(request, RequestStatus.FAILED, ErrorCode.INFERENCE_FAILED,
                     "the model could not compute this request", 0, clock.millis());
         }

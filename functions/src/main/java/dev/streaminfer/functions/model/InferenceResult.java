@@ -7,7 +7,8 @@ import java.util.Objects;
  * The outcome of one request: the result document shared by the API, Redis, PostgreSQL and the
  * {@code inference-results} topic. {@code embeddings} is null unless the request completed;
  * {@code errorCode} is null unless it did not. Times are epoch milliseconds; {@code completedAt}
- * is 0 while queued.
+ * is 0 while queued. {@code traceparent} is the request's W3C trace context (null if unknown): it
+ * parents the sink-write spans and is not part of the result document, nor of equality.
  */
 public record InferenceResult(
         String requestId,
@@ -21,13 +22,14 @@ public record InferenceResult(
         String errorMessage,
         long retryAfterMs,
         long submittedAt,
-        long completedAt) {
+        long completedAt,
+        String traceparent) {
 
     public static InferenceResult completed(
             InferenceRequest request, float[][] embeddings, int chargedTokens, long completedAt) {
         return new InferenceResult(request.requestId(), request.userId(), request.model(),
                 RequestStatus.COMPLETED, request.inputTokens(), chargedTokens, embeddings,
-                null, null, 0L, request.submittedAt(), completedAt);
+                null, null, 0L, request.submittedAt(), completedAt, request.traceparent());
     }
 
     /** A final status other than completed: nothing is charged. */
@@ -36,7 +38,7 @@ public record InferenceResult(
             long retryAfterMs, long completedAt) {
         return new InferenceResult(request.requestId(), request.userId(), request.model(), status,
                 request.inputTokens(), 0, null, code.code(), message, retryAfterMs,
-                request.submittedAt(), completedAt);
+                request.submittedAt(), completedAt, request.traceparent());
     }
 
     @Override

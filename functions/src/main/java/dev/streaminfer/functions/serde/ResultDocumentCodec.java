@@ -55,7 +55,7 @@ public final class ResultDocumentCodec {
         }
     }
 
-    /** Reads a document this codec wrote (from Redis or the results topic). */
+    /** Reads a document this codec wrote (from Redis or the results topic); its traceparent is null. */
     public static InferenceResult decode(byte[] json) {
         try {
             JsonNode doc = Json.mapper().readTree(json);
@@ -88,7 +88,8 @@ public final class ResultDocumentCodec {
                     Instant.parse(doc.path("submitted_at").asText()).toEpochMilli(),
                     doc.hasNonNull("completed_at")
                             ? Instant.parse(doc.path("completed_at").asText()).toEpochMilli()
-                            : 0L);
+                            : 0L,
+                    null); // the traceparent is not part of the document
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("not a result document: " + e.getMessage(), e);
         }

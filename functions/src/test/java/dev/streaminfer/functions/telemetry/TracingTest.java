@@ -90,6 +90,17 @@ class TracingTest {
                 .containsExactly(childData.getSpanId(), "00f067aa0ba902b7");
     }
 
+    @Test
+    void traceIdForLogLinesIsReadFromTheTraceparentWhetherTracingIsOnOrOff() {
+        Tracing.install(OpenTelemetry.noop());
+        assertThat(Tracing.traceId(PARENT)).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+        assertThat(Tracing.traceId(null)).isNull();
+        assertThat(Tracing.traceId("")).isNull();
+        assertThat(Tracing.traceId("garbage")).isNull();
+        assertThat(Tracing.traceId("00-00000000000000000000000000000000-00f067aa0ba902b7-01")).isNull();
+        assertThat(Tracing.traceId("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01")).isNull();
+    }
+
     private static SpanData find(InMemorySpanExporter spans, String name) {
         return spans.getFinishedSpanItems().stream().filter(s -> s.getName().equals(name)).findFirst().orElseThrow();
     }

@@ -49,7 +49,7 @@ final class ServiceFixtures {
                 status == RequestStatus.COMPLETED ? 3 : 0,
                 status == RequestStatus.COMPLETED ? new float[][] {{1f}} : null,
                 status == RequestStatus.COMPLETED ? null : "x", status == RequestStatus.COMPLETED ? null : "x",
-                0, T0.toEpochMilli(), T0.toEpochMilli() + 5);
+                0, T0.toEpochMilli(), T0.toEpochMilli() + 5, null);
         store.putResult(requestId, new String(ResultDocumentCodec.encode(result), StandardCharsets.UTF_8));
     }
 }

@@ -169,7 +169,7 @@ final class SqlTestData {
             int charged, String code, Instant submitted, Instant completed) {
         return new InferenceResult(id, user, model, status, input, charged, null, code,
                 code == null ? null : "test " + code, 0L, submitted.toEpochMilli(),
-                completed == null ? 0L : completed.toEpochMilli());
+                completed == null ? 0L : completed.toEpochMilli(), null);
     }
 
     Connection connect() throws SQLException {

@@ -1,6 +1,10 @@
 package dev.streaminfer.functions.sink.jdbc;
 
 import dev.streaminfer.functions.model.InferenceResult;
+import dev.streaminfer.functions.telemetry.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -11,6 +15,9 @@ import org.apache.flink.connector.jdbc.JdbcStatementBuilder;
  * How a result becomes its row in {@code inference_results}. The upsert is idempotent by
  * {@code request_id}, and its WHERE clause lets a status only move forward: a replayed or late
  * write never replaces a final status.
+ *
+ * <p>The JDBC sink calls the binder once per record right before it executes the batch; that is
+ * where the {@value #SPAN} client span of each request's trace is recorded (tracing on only).
  */
 public final class ResultRows {
 
@@ -25,11 +32,38 @@ public final class ResultRows {
                     + " completed_at = EXCLUDED.completed_at, embeddings = EXCLUDED.embeddings"
                     + " WHERE inference_results.status = 'queued'";
 
+    public static final String SPAN = "postgres upsert inference_results";
+
     private ResultRows() {}
 
-    /** Binds a result; embeddings are stored only when asked, as they dominate the row size. */
+    /**
+     * Binds a result; embeddings are stored only when asked, as they dominate the row size. With
+     * tracing on, each bind records a client span in the request's trace (its parent is the
+     * result's {@code traceparent}).
+     */
     public static JdbcStatementBuilder<InferenceResult> binder(boolean storeEmbeddings) {
-        return (statement, result) -> bind(statement, result, storeEmbeddings);
+        return (statement, result) -> bindTraced(statement, result, storeEmbeddings);
+    }
+
+    static void bindTraced(PreparedStatement statement, InferenceResult result, boolean storeEmbeddings)
+            throws SQLException {
+        Span span = Tracing.start(SPAN, SpanKind.CLIENT, result.traceparent());
+        if (!span.getSpanContext().isValid()) {
+            bind(statement, result, storeEmbeddings);
+            return;
+        }
+        span.setAttribute("request_id", result.requestId());
+        span.setAttribute("status", result.status().wireName());
+        span.setAttribute("db.system", "postgresql");
+        try {
+            bind(statement, result, storeEmbeddings);
+        } catch (SQLException | RuntimeException e) {
+            span.recordException(e);
+            span.setStatus(StatusCode.ERROR);
+            throw e;
+        } finally {
+            span.end();
+        }
     }
 
     static void bind(PreparedStatement statement, InferenceResult result, boolean storeEmbeddings)

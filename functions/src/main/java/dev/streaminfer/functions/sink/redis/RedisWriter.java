@@ -22,7 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pipelines {@code SET}s to Redis over one connection and retries what failed. Independent of
+ * Pipelines {@code SET}s to Redis over one connection: each is sent at once (so readers see it
+ * without waiting for a checkpoint) and acknowledgements are awaited in bulk, on flush or at the
+ * in-flight bound; failed ones are retried. Independent of
  * the Flink sink interfaces so it can be tested against a real Redis on its own.
  */
 public final class RedisWriter implements AutoCloseable {
@@ -52,7 +54,6 @@ public final class RedisWriter implements AutoCloseable {
                 .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
                 .build());
         this.connection = connectWithRetry();
-        connection.setAutoFlushCommands(false);
         this.commands = connection.async();
         MetricGroup group = metrics.addGroup("redis");
         this.writes = group.counter("writes_total");
@@ -76,7 +77,10 @@ public final class RedisWriter implements AutoCloseable {
         throw last;
     }
 
-    /** Queues a write; waits for the pending ones when the in-flight bound is reached. */
+    /**
+     * Sends a write at once (readers see results without waiting for a checkpoint) and waits for
+     * the pending acknowledgements only when the in-flight bound is reached.
+     */
     public void write(RedisWrite write) throws IOException {
         pending.add(new Pending(write, send(write)));
         if (pending.size() >= settings.maxInFlight()) {
@@ -100,7 +104,6 @@ public final class RedisWriter implements AutoCloseable {
         pending.clear();
         long backoff = settings.initialBackoff().toMillis();
         for (int attempt = 0; ; attempt++) {
-            connection.flushCommands();
             List<Pending> failed = new ArrayList<>();
             Throwable lastError = null;
             for (Pending p : toCheck) {

@@ -58,6 +58,20 @@ class RedisWriterITCase {
         assertThat(redis.sync().ttl(forever)).isEqualTo(-1L);
     }
 
+    /** Readers (the API's GET and ?wait_ms=) must not wait for the next checkpoint's flush. */
+    @Test
+    void aWriteIsVisibleBeforeAnyFlush() throws Exception {
+        String k = key();
+        try (RedisWriter writer = writer(100, 0)) {
+            writer.write(RedisWrite.withoutExpiry(k, "early"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            while (redis.sync().get(k) == null && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(redis.sync().get(k)).isEqualTo("early");
+        }
+    }
+
     @Test
     void reachingTheInFlightBoundFlushesWithoutBeingAsked() throws Exception {
         String first = key();

@@ -33,8 +33,9 @@ import redis.embedded.RedisServer;
  * working directory lets the next start find and stop that process (only if it really is a
  * redis-server).
  *
- * <p>{@link #stop()} then {@link #start()} brings Redis back on the same port (empty, since
- * nothing is persisted): tests use it to inject a cache outage.
+ * <p>{@link #stop()} then {@link #start()} brings Redis back on the same port with its data: it
+ * keeps an append-only file (fsync every second) like a production Redis would, so a restart is
+ * an outage, not a wipe. Tests use it to inject a cache outage.
  */
 public final class LocalRedis implements AutoCloseable {
 
@@ -204,7 +205,8 @@ public final class LocalRedis implements AutoCloseable {
                 "--logfile", logFile.toString(),
                 "--dir", dir.toString(),
                 "--save", "",
-                "--appendonly", "no",
+                "--appendonly", "yes",
+                "--appendfsync", "everysec",
                 "--daemonize", "no");
         try {
             process = new ProcessBuilder(command)
@@ -227,7 +229,8 @@ public final class LocalRedis implements AutoCloseable {
                     .setting("pidfile " + pidFile)
                     .setting("dir " + dir)
                     .setting("save \"\"")
-                    .setting("appendonly no")
+                    .setting("appendonly yes")
+                    .setting("appendfsync everysec")
                     .build();
             server.start();
             embedded = server;

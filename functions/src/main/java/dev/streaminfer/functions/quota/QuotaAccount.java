@@ -139,12 +139,10 @@ public final class QuotaAccount {
         boolean dayShort = plan.limitsDay() && usedOnDay + cost > plan.tokensPerDay();
         if (bucketShort || dayShort) {
             long bucketReadyAt = bucketShort ? clock + ceilDiv(missingUnits, plan.tokensPerMinute()) : clock;
-            long dayReadyAt = clock;
-            if (dayShort) {
-                // A retry is a new request, submitted today: it fits today's budget or waits for midnight.
-                boolean fitsToday = yesterday && ledger.getUsedToday() + cost <= plan.tokensPerDay();
-                dayReadyAt = fitsToday ? clock : startOfDay(ledger.getDay() + 1);
-            }
+            // A retry is a new request, submitted today: it fits today's budget or waits for midnight,
+            // whichever day this (possibly late) request was charged to.
+            boolean retryFitsToday = !plan.limitsDay() || ledger.getUsedToday() + cost <= plan.tokensPerDay();
+            long dayReadyAt = retryFitsToday ? clock : startOfDay(ledger.getDay() + 1);
             long retryAfterMs = Math.max(1, Math.max(bucketReadyAt, dayReadyAt) - at);
             String message = dayShort
                     ? "daily quota exceeded: request needs " + cost + " tokens, "

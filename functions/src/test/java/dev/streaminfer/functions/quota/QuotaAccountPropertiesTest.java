@@ -14,6 +14,7 @@ import java.util.Map;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -159,6 +160,28 @@ class QuotaAccountPropertiesTest {
             }
         }
         return runner.steps;
+    }
+
+    /**
+     * Found by the property above: a request a millisecond before midnight is charged to the
+     * previous day, which has room, but its retry lands on the new day, which has not.
+     */
+    @Example
+    void retryOfALateRequestFromYesterdayWaitsForTodaysBudget() {
+        long midnight = java.time.Instant.parse("2026-11-23T00:00:00Z").toEpochMilli();
+        QuotaAccount account = QuotaAccount.newUser("alice", QuotaPlan.UNLIMITED);
+        account.applyPlanUpdate(QuotaUpdate.planChange("alice", null, 21L, 21L, 0));
+        assertThat(account.admit(QuotaTestData.aliceRequest(1).id("today").at(midnight)).isAdmitted()).isTrue();
+
+        InferenceRequest late = QuotaTestData.aliceRequest(21).id("late").at(midnight - 1);
+        QuotaAccount before = copy(account);
+        QuotaDecision decision = account.admit(late);
+
+        assertThat(decision.isAdmitted()).isFalse();
+        long retryAt = late.submittedAt() + decision.retryAfterMs();
+        assertThat(retryAt).as("today has 20 of 21 left: the retry waits for the next midnight")
+                .isEqualTo(midnight + 86_400_000L);
+        assertThat(copy(before).admit(at(late, retryAt)).isAdmitted()).isTrue();
     }
 
     private static final class Runner {

@@ -3,6 +3,9 @@ package dev.streaminfer.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streaminfer.functions.telemetry.Tracing;
+import dev.streaminfer.functions.sink.jdbc.ResultRows;
+import dev.streaminfer.functions.sink.kafka.ResultRecordSerializer;
+import dev.streaminfer.functions.sink.redis.ResultDocumentWrites;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -95,14 +98,16 @@ class TracingITCase {
             assertThat(batch.getTraceId()).as("a batch has a trace of its own, linked to its members").isNotEqualTo(CLIENT_TRACE);
             assertThat(batch.getAttributes().get(AttributeKey.stringKey("model"))).isEqualTo("all-minilm-l6-v2-q");
 
-            SpanData sink = await(s -> s.getName().equals("postgres upsert inference_results")
-                    && requestId.equals(s.getAttributes().get(REQUEST_ID)));
-            assertThat(sink.getKind()).isEqualTo(SpanKind.CLIENT);
-            assertThat(sink.getTraceId()).as("the row's write is in the request's trace").isEqualTo(quota.getTraceId())
-                    .isEqualTo(CLIENT_TRACE);
-            assertThat(sink.getParentSpanId()).as("sink → produce → server: one connected trace")
-                    .isEqualTo(produce.getSpanId());
-            assertThat(sink.getAttributes().get(AttributeKey.stringKey("status"))).isEqualTo("completed");
+            // every sink's write of the result: PostgreSQL row, Redis document, results topic record
+            for (String name : List.of(ResultRows.SPAN, ResultDocumentWrites.SPAN, ResultRecordSerializer.SPAN)) {
+                SpanData sink = await(s -> s.getName().equals(name) && requestId.equals(s.getAttributes().get(REQUEST_ID)));
+                assertThat(sink.getKind()).as(name).isEqualTo(SpanKind.CLIENT);
+                assertThat(sink.getTraceId()).as("%s is in the request's trace", name).isEqualTo(quota.getTraceId())
+                        .isEqualTo(CLIENT_TRACE);
+                assertThat(sink.getParentSpanId()).as("%s → produce → server: one connected trace", name)
+                        .isEqualTo(produce.getSpanId());
+                assertThat(sink.getAttributes().get(AttributeKey.stringKey("status"))).as(name).isEqualTo("completed");
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.streaminfer.functions.telemetry;
 
 import io.opentelemetry.api.OpenTelemetry;
+import dev.streaminfer.functions.model.InferenceResult;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
@@ -140,6 +141,38 @@ public final class Tracing {
             return Span.getInvalid();
         }
         return h.tracer.spanBuilder(name).setSpanKind(kind).setParent(context(traceparent)).startSpan();
+    }
+
+    /** Work that may throw, run inside a span. */
+    @FunctionalInterface
+    public interface SpanBody<T, E extends Exception> {
+        T run() throws E;
+    }
+
+    /**
+     * Runs {@code body} inside a CLIENT span, in the request's trace, that records one write of its
+     * result to a sink; {@code systemKey}/{@code systemValue} name the sink in OpenTelemetry's terms
+     * ({@code db.system=postgresql}, {@code db.system=redis}, {@code messaging.system=kafka}).
+     * Without tracing it just runs {@code body}.
+     */
+    public static <T, E extends Exception> T sinkWrite(String name, String systemKey, String systemValue,
+                                                       InferenceResult result, SpanBody<T, E> body) throws E {
+        Span span = start(name, SpanKind.CLIENT, result.traceparent());
+        if (!span.getSpanContext().isValid()) {
+            return body.run();
+        }
+        span.setAttribute("request_id", result.requestId());
+        span.setAttribute("status", result.status().wireName());
+        span.setAttribute(systemKey, systemValue);
+        try {
+            return body.run();
+        } catch (Exception e) {
+            span.recordException(e);
+            span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR);
+            throw e;
+        } finally {
+            span.end();
+        }
     }
 
     /**

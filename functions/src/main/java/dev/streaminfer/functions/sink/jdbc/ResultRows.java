@@ -2,9 +2,6 @@ package dev.streaminfer.functions.sink.jdbc;
 
 import dev.streaminfer.functions.model.InferenceResult;
 import dev.streaminfer.functions.telemetry.Tracing;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.StatusCode;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -47,23 +44,10 @@ public final class ResultRows {
 
     static void bindTraced(PreparedStatement statement, InferenceResult result, boolean storeEmbeddings)
             throws SQLException {
-        Span span = Tracing.start(SPAN, SpanKind.CLIENT, result.traceparent());
-        if (!span.getSpanContext().isValid()) {
+        Tracing.sinkWrite(SPAN, "db.system", "postgresql", result, () -> {
             bind(statement, result, storeEmbeddings);
-            return;
-        }
-        span.setAttribute("request_id", result.requestId());
-        span.setAttribute("status", result.status().wireName());
-        span.setAttribute("db.system", "postgresql");
-        try {
-            bind(statement, result, storeEmbeddings);
-        } catch (SQLException | RuntimeException e) {
-            span.recordException(e);
-            span.setStatus(StatusCode.ERROR);
-            throw e;
-        } finally {
-            span.end();
-        }
+            return null;
+        });
     }
 
     static void bind(PreparedStatement statement, InferenceResult result, boolean storeEmbeddings)

@@ -2,6 +2,7 @@ package dev.streaminfer.functions.sink.kafka;
 
 import dev.streaminfer.functions.model.InferenceResult;
 import dev.streaminfer.functions.serde.ResultDocumentCodec;
+import dev.streaminfer.functions.telemetry.Tracing;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -15,10 +16,13 @@ public class ResultRecordSerializer implements KafkaRecordSerializationSchema<In
         this.topic = topic;
     }
 
+    public static final String SPAN = "kafka send inference-results";
+
+    /** With tracing on, handing the record to the (transactional) producer is a span in the request's trace. */
     @Override
     public ProducerRecord<byte[], byte[]> serialize(
             InferenceResult result, KafkaSinkContext context, Long timestamp) {
-        return new ProducerRecord<>(topic, null, timestamp,
-                result.requestId().getBytes(StandardCharsets.UTF_8), ResultDocumentCodec.encode(result));
+        return Tracing.sinkWrite(SPAN, "messaging.system", "kafka", result, () -> new ProducerRecord<>(topic, null,
+                timestamp, result.requestId().getBytes(StandardCharsets.UTF_8), ResultDocumentCodec.encode(result)));
     }
 }

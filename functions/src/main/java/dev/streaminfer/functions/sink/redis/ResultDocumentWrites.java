@@ -2,6 +2,7 @@ package dev.streaminfer.functions.sink.redis;
 
 import dev.streaminfer.functions.model.InferenceResult;
 import dev.streaminfer.functions.serde.ResultDocumentCodec;
+import dev.streaminfer.functions.telemetry.Tracing;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -14,9 +15,13 @@ public final class ResultDocumentWrites implements RedisWriteMapper<InferenceRes
         this.ttlSeconds = ttlSeconds;
     }
 
+    public static final String SPAN = "redis set inference:result";
+
+    /** The writer sends the SET right away; with tracing on it is a span in the request's trace. */
     @Override
     public List<RedisWrite> toWrites(InferenceResult result) {
-        return List.of(new RedisWrite(RedisKeys.result(result.requestId()),
-                new String(ResultDocumentCodec.encode(result), StandardCharsets.UTF_8), ttlSeconds));
+        return Tracing.sinkWrite(SPAN, "db.system", "redis", result, () -> List.of(new RedisWrite(
+                RedisKeys.result(result.requestId()),
+                new String(ResultDocumentCodec.encode(result), StandardCharsets.UTF_8), ttlSeconds)));
     }
 }

@@ -11,7 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The metrics table of {@code docs/metrics.md}: rows {@code | `name` | type | source | ...} where
+ * The metrics table in the README ("Metrics names"): rows {@code | `name` | type | source | ...} where
  * source is {@code api} (the ingest API's /metrics) or {@code job} (Flink's Prometheus reporter).
  */
 final class MetricsTable {
@@ -38,7 +38,7 @@ final class MetricsTable {
 
     static List<Entry> read() {
         try {
-            return parse(Files.readAllLines(repoRoot().resolve("docs").resolve("metrics.md")));
+            return parse(Files.readAllLines(repoRoot().resolve("README.md")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

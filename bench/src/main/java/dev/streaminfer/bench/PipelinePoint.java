@@ -1,8 +1,8 @@
 package dev.streaminfer.bench;
 
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.Priority;
-import dev.streaminfer.functions.serde.InferenceRequestCodec;
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.Priority;
+import dev.streaminfer.contract.serde.InferenceRequestCodec;
 import dev.streaminfer.jobs.InferenceJob;
 import dev.streaminfer.jobs.JobOptions;
 import dev.streaminfer.localstack.ServiceEndpoints;

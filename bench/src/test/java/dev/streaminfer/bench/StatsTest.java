@@ -3,6 +3,7 @@ package dev.streaminfer.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -52,6 +53,17 @@ class StatsTest {
         Plot.write(png, "test", List.of(new Plot.Point(1, 150, 20, 60), new Plot.Point(8, 380, 40, 90),
                 new Plot.Point(32, 420, 70, 160)), 450, 160, 400);
         assertThat(Files.size(png)).isPositive();
-        assertThat(ImageIO.read(png.toFile()).getWidth()).isEqualTo(1200);
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertThat(image).isNotNull();
+        assertThat(image.getWidth()).isEqualTo(1200);
+        assertThat(image.getHeight()).isEqualTo(600);
+        assertThat(image.getRGB(2, 2) & 0xffffff).as("white background").isEqualTo(0xffffff);
+    }
+
+    @Test
+    void thePlotToleratesASinglePointAndMissingValues(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("plot.png");
+        Plot.write(png, "test", List.of(new Plot.Point(32, 420, Double.NaN, 0)), Double.NaN, 0, Double.NaN);
+        assertThat(ImageIO.read(png.toFile())).isNotNull();
     }
 }

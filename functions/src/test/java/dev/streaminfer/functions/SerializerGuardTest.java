@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.streaminfer.functions.batching.BufferedRequest;
 import dev.streaminfer.functions.batching.InferenceBatch;
 import dev.streaminfer.functions.model.DeadLetter;
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.InferenceResult;
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.InferenceResult;
 import dev.streaminfer.functions.model.RawRecord;
 import dev.streaminfer.functions.quota.PlanAssignment;
 import dev.streaminfer.functions.quota.QuotaLedger;
-import dev.streaminfer.functions.quota.QuotaPlan;
-import dev.streaminfer.functions.quota.QuotaUpdate;
-import dev.streaminfer.functions.quota.UsageSnapshot;
+import dev.streaminfer.contract.quota.QuotaPlan;
+import dev.streaminfer.contract.quota.QuotaUpdate;
+import dev.streaminfer.contract.quota.UsageDocument;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
@@ -27,7 +27,7 @@ class SerializerGuardTest {
 
     @ParameterizedTest
     @ValueSource(classes = {InferenceRequest.class, InferenceResult.class, RawRecord.class, DeadLetter.class,
-            QuotaUpdate.class, QuotaLedger.class, QuotaPlan.class, PlanAssignment.class, UsageSnapshot.class,
+            QuotaUpdate.class, QuotaLedger.class, QuotaPlan.class, PlanAssignment.class, UsageDocument.class,
             InferenceBatch.class, BufferedRequest.class})
     void recordIsSerializedAsAPojoWithoutKryo(Class<?> type) {
         TypeInformation<?> info = TypeInformation.of(type);

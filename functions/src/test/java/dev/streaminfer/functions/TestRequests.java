@@ -1,21 +1,18 @@
 package dev.streaminfer.functions;
 
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.Priority;
+import dev.streaminfer.contract.model.InferenceRequest;
 import dev.streaminfer.functions.model.RawRecord;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 
-/** Test data that reads like the domain: {@code aliceRequest("hello").at(T0)}. */
+/** Test data that reads like the domain: {@code request("r-1", "alice", "hello")} submitted at {@link #T0}. */
 public final class TestRequests {
 
-    public static final long T0 = Instant.parse("2026-11-22T10:00:00Z").toEpochMilli();
+    public static final long T0 = dev.streaminfer.contract.TestRequests.T0;
 
     private TestRequests() {}
 
     public static InferenceRequest request(String requestId, String userId, String... inputs) {
-        return new InferenceRequest(requestId, userId, "all-minilm-l6-v2-q", inputs, Priority.NORMAL,
-                T0 + 60_000, T0, 0, null);
+        return dev.streaminfer.contract.TestRequests.request(requestId, userId, inputs);
     }
 
     public static RawRecord rawRecord(String userId, String json, long offset) {

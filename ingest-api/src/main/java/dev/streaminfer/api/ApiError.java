@@ -1,6 +1,6 @@
 package dev.streaminfer.api;
 
-import dev.streaminfer.functions.model.ErrorCode;
+import dev.streaminfer.contract.model.ErrorCode;
 
 /**
  * One error answer: HTTP status, snake_case code and a message a client can act on (never the
@@ -35,7 +35,7 @@ public record ApiError(int status, String code, String message, long retryAfterS
     /** The HTTP status DESIGN.md gives each shared error code. */
     public static int statusOf(ErrorCode code) {
         return switch (code) {
-            case INVALID_REQUEST, INPUT_TOO_LONG, TOO_MANY_INPUTS, NOT_JSON, MISSING_FIELD, WRONG_TYPE -> 400;
+            case INVALID_REQUEST, INPUT_TOO_LONG, TOO_MANY_INPUTS, NOT_JSON, MISSING_FIELD, WRONG_TYPE, UNKNOWN_PLAN -> 400;
             case UNAUTHORIZED -> 401;
             case FORBIDDEN -> 403;
             case UNKNOWN_MODEL, NOT_FOUND -> 404;

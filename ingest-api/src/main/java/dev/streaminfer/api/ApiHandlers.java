@@ -7,18 +7,20 @@ import dev.streaminfer.api.request.BoundedBody;
 import dev.streaminfer.api.request.InferenceBodyParser;
 import dev.streaminfer.api.request.QueryParams;
 import dev.streaminfer.api.request.Traceparent;
-import dev.streaminfer.functions.telemetry.Tracing;
+import dev.streaminfer.contract.telemetry.Tracing;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import dev.streaminfer.api.service.IdempotencyKeys;
 import dev.streaminfer.api.service.InferenceService;
 import dev.streaminfer.api.service.QuotaService;
+import java.time.Instant;
+import dev.streaminfer.api.request.QuotaBodyParser;
 import dev.streaminfer.api.service.RequestService;
 import dev.streaminfer.api.service.ResultWaiter;
 import dev.streaminfer.api.service.UsageService;
-import dev.streaminfer.functions.model.ErrorCode;
-import dev.streaminfer.functions.serde.Json;
+import dev.streaminfer.contract.model.ErrorCode;
+import dev.streaminfer.contract.serde.Json;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.time.Duration;
@@ -140,7 +142,7 @@ final class ApiHandlers {
     // GET /v1/usage
     void usage(Context ctx) {
         Caller caller = authenticate(ctx);
-        json(ctx, 200, usage.usage(caller).toString());
+        json(ctx, 200, usage.usage(caller).toJson().toString());
     }
 
     // GET /v1/models
@@ -157,7 +159,19 @@ final class ApiHandlers {
         }
         byte[] body = BoundedBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(),
                 config.maxBodyBytes());
-        json(ctx, 200, quotas.update(caller, ctx.pathParam("user_id"), body).toString());
+        QuotaService.QuotaChange change = quotas.update(caller, ctx.pathParam("user_id"), QuotaBodyParser.parse(body));
+        json(ctx, 200, quotaJson(change).toString());
+    }
+
+    /** A user's settings after a change; a null limit is the plan's own. */
+    static ObjectNode quotaJson(QuotaService.QuotaChange change) {
+        ObjectNode out = Json.mapper().createObjectNode();
+        out.put("user_id", change.userId());
+        out.put("plan", change.settings().plan());
+        out.put("tokens_per_minute", change.settings().tokensPerMinute());
+        out.put("tokens_per_day", change.settings().tokensPerDay());
+        out.put("updated_at", Instant.ofEpochMilli(change.updatedAt()).toString());
+        return out;
     }
 
     void healthz(Context ctx) {

@@ -2,48 +2,33 @@ package dev.streaminfer.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import dev.streaminfer.api.auth.ApiKeyStore;
 import dev.streaminfer.api.auth.Authenticator;
 import dev.streaminfer.api.kafka.KafkaRequestPublisher;
 import dev.streaminfer.api.request.InferenceBodyParser;
 import dev.streaminfer.api.service.IdempotencyKeys;
 import dev.streaminfer.api.service.InferenceService;
+import dev.streaminfer.api.quota.JdbcQuotaOverrides;
 import dev.streaminfer.api.service.QuotaService;
 import dev.streaminfer.api.service.RequestService;
 import dev.streaminfer.api.service.ResultWaiter;
 import dev.streaminfer.api.service.UsageService;
 import dev.streaminfer.api.store.KeyspaceEvents;
 import dev.streaminfer.api.store.RedisRequestStore;
-import dev.streaminfer.functions.inference.ModelRegistry;
-import dev.streaminfer.functions.inference.ModelSpec;
-import dev.streaminfer.functions.inference.ModelTokenizer;
-import dev.streaminfer.functions.model.ErrorCode;
-import dev.streaminfer.functions.serde.Json;
+import dev.streaminfer.contract.registry.ModelRegistry;
+import dev.streaminfer.contract.registry.ModelSpec;
+import dev.streaminfer.contract.model.ErrorCode;
+import dev.streaminfer.contract.serde.Json;
 import io.javalin.Javalin;
-import org.apache.flink.configuration.Configuration;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
-import java.util.concurrent.TimeUnit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -94,70 +79,25 @@ public final class IngestApi implements AutoCloseable {
         long t0 = System.nanoTime();
         Clock clock = Clock.systemUTC();
 
-        // The same models as the job: the bundled ones plus STREAMINFER_MODELS_FILE, if set.
-        ModelRegistry registry = ModelRegistry.fromConfiguration(new Configuration(), System.getenv());
-        Map<String, ModelTokenizer> tokenizers = new LinkedHashMap<>();
-        for (ModelSpec spec : registry.all()) {
-            ModelTokenizer tokenizer = ModelTokenizer.load(spec);
-            resources.add(tokenizer);
-            tokenizers.put(spec.name(), tokenizer);
-        }
-
-        HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl(config.postgresUrl());
-        hikari.setUsername(config.postgresUser());
-        hikari.setPassword(config.postgresPassword());
-        hikari.setPoolName("ingest-api");
-        hikari.setMaximumPoolSize(4);
-        hikari.setMinimumIdle(1);
-        hikari.setConnectionTimeout(Math.max(250, config.redisTimeout().toMillis()));
-        hikari.setValidationTimeout(Math.max(250, Math.min(1000, config.redisTimeout().toMillis())));
-        hikari.setInitializationFailTimeout(-1); // start even if PostgreSQL is down; /readyz tells
-        HikariDataSource dataSource = new HikariDataSource(hikari);
-        resources.add(dataSource);
-
-        ClientResources redisResources = DefaultClientResources.builder()
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
-                .build();
-        resources.add(() -> redisResources.shutdown(0, 2, TimeUnit.SECONDS));
-        RedisClient redisClient = RedisClient.create(redisResources, RedisURI.create(config.redisUrl()));
-        redisClient.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(config.redisTimeout()))
-                .build());
-        resources.add(redisClient::shutdown);
-        StatefulRedisConnection<String, String> redis = redisClient.connect();
-        redis.setTimeout(config.redisTimeout());
-        resources.add(redis);
-        RedisRequestStore store = new RedisRequestStore(redis);
-
         AtomicInteger inFlight = new AtomicInteger();
+        ApiMetrics[] metricsRef = new ApiMetrics[1];
+        ApiClients clients = ApiClients.open(config, resources,
+                (topic, nanos, ok) -> metricsRef[0].kafkaProduce(topic, nanos / 1e9, ok));
+        RedisRequestStore store = new RedisRequestStore(clients.redis());
         ResultWaiter waiter = new ResultWaiter(store, config.waitPollInterval());
         resources.add(waiter);
         ApiMetrics metrics = new ApiMetrics(waiter::waiting, inFlight::get);
+        metricsRef[0] = metrics;
         metrics.knownTopics(config.requestsTopic(), config.quotaUpdatesTopic());
-        KeyspaceEvents keyspaceEvents = new KeyspaceEvents(redisClient, redis, waiter::onResultWritten);
+        KeyspaceEvents keyspaceEvents = new KeyspaceEvents(clients.redisClient(), clients.redis(), waiter::onResultWritten);
         resources.add(keyspaceEvents);
-
-        KafkaRequestPublisher publisher = new KafkaRequestPublisher(config.kafkaBootstrapServers(),
-                config.requestsTopic(), config.quotaUpdatesTopic(), config.kafkaTimeout(),
-                (topic, nanos, ok) -> metrics.kafkaProduce(topic, nanos / 1e9, ok));
-        resources.add(publisher);
-
-        Readiness readiness = new Readiness(config.kafkaBootstrapServers(), store::ping,
-                () -> {
-                    try (Connection c = dataSource.getConnection()) {
-                        return c.isValid(1);
-                    } catch (Exception e) {
-                        return false;
-                    }
-                },
+        KafkaRequestPublisher publisher = clients.publisher();
+        Readiness readiness = new Readiness(config.kafkaBootstrapServers(), store::ping, clients::postgresReachable,
                 config.readinessInterval(), config.kafkaTimeout().dividedBy(2), keyspaceEvents::reenable);
         resources.add(readiness);
 
-        Authenticator authenticator = new Authenticator(new ApiKeyStore(dataSource), config.keyCacheTtl());
-        InferenceBodyParser parser = new InferenceBodyParser(registry, tokenizers::get);
+        Authenticator authenticator = new Authenticator(new ApiKeyStore(clients.dataSource()), config.keyCacheTtl());
+        InferenceBodyParser parser = new InferenceBodyParser(clients.registry(), clients.tokenizers()::get);
         IdempotencyKeys idempotency = new IdempotencyKeys(store, config.idempotencyTtl(),
                 config.kafkaTimeout().multipliedBy(2).plusSeconds(5), config.kafkaTimeout().plusSeconds(1), clock,
                 Thread::sleep);
@@ -165,10 +105,10 @@ public final class IngestApi implements AutoCloseable {
                 readiness::kafkaReachable, clock, config.kafkaTimeout(), config.markerTtl());
         RequestService requests = new RequestService(store, publisher, clock, config.kafkaTimeout(),
                 config.markerTtl());
-        QuotaService quotas = new QuotaService(dataSource, publisher, clock, config.kafkaTimeout());
+        QuotaService quotas = new QuotaService(new JdbcQuotaOverrides(clients.dataSource()), publisher, clock, config.kafkaTimeout());
         UsageService usage = new UsageService(store, quotas, clock);
         ApiHandlers handlers = new ApiHandlers(config, authenticator, parser, inference, requests, waiter, usage,
-                quotas, readiness, metrics, modelsJson(registry), OpenApi.document());
+                quotas, readiness, metrics, modelsJson(clients.registry()), OpenApi.document());
 
         IngestApi[] self = new IngestApi[1];
         Javalin app = Javalin.create(cfg -> {
@@ -185,16 +125,7 @@ public final class IngestApi implements AutoCloseable {
             cfg.requestLogger.http((ctx, ms) -> self[0].finished(ctx, metrics));
         });
         app.before(ctx -> self[0].admit(ctx));
-        app.post("/v1/inference", handlers::submit);
-        app.get("/v1/requests/{id}", handlers::status);
-        app.delete("/v1/requests/{id}", handlers::cancel);
-        app.get("/v1/usage", handlers::usage);
-        app.get("/v1/models", handlers::models);
-        app.put("/v1/admin/quotas/{user_id}", handlers::putQuota);
-        app.get("/healthz", handlers::healthz);
-        app.get("/readyz", handlers::readyz);
-        app.get("/metrics", handlers::metrics);
-        app.get("/openapi.json", handlers::openApi);
+        routes(app, handlers);
         app.exception(ApiException.class, (e, ctx) -> ApiHandlers.error(ctx, e.error()));
         app.exception(HttpResponseException.class, (e, ctx) -> ApiHandlers.error(ctx, fromHttp(e.getStatus())));
         app.exception(Exception.class, (e, ctx) -> {
@@ -207,9 +138,23 @@ public final class IngestApi implements AutoCloseable {
         self[0] = api;
         app.start(config.port());
         LOG.info("event=started port={} models={} kafka={} redis={} postgres={} startup_ms={}", app.port(),
-                tokenizers.keySet(), config.kafkaBootstrapServers(), config.redisUrl(), config.postgresUrl(),
+                clients.tokenizers().keySet(), config.kafkaBootstrapServers(), config.redisUrl(), config.postgresUrl(),
                 (System.nanoTime() - t0) / 1_000_000);
         return api;
+    }
+
+    /** Every route and the handler that serves it. */
+    private static void routes(Javalin app, ApiHandlers handlers) {
+        app.post("/v1/inference", handlers::submit);
+        app.get("/v1/requests/{id}", handlers::status);
+        app.delete("/v1/requests/{id}", handlers::cancel);
+        app.get("/v1/usage", handlers::usage);
+        app.get("/v1/models", handlers::models);
+        app.put("/v1/admin/quotas/{user_id}", handlers::putQuota);
+        app.get("/healthz", handlers::healthz);
+        app.get("/readyz", handlers::readyz);
+        app.get("/metrics", handlers::metrics);
+        app.get("/openapi.json", handlers::openApi);
     }
 
     private void admit(Context ctx) {

@@ -3,8 +3,8 @@ package dev.streaminfer.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streaminfer.api.kafka.CancelMarker;
-import dev.streaminfer.api.store.ApiRedisKeys;
-import dev.streaminfer.functions.model.RequestStatus;
+import dev.streaminfer.contract.redis.RedisKeys;
+import dev.streaminfer.contract.model.RequestStatus;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,7 +78,7 @@ class IdempotencyAndCancelITCase {
         TestHttp.Response bobs = http.post("/v1/inference", SharedApi.BOB, "{\"inputs\":[\"" + text + "\"]}",
                 "Idempotency-Key", key);
         assertThat(bobs.json().path("request_id").asText()).isNotIn(ids);
-        assertThat(SharedApi.redis().ttl(ApiRedisKeys.idempotency("it-alice", key))).isBetween(86_000L, 86_400L);
+        assertThat(SharedApi.redis().ttl(RedisKeys.idempotency("it-alice", key))).isBetween(86_000L, 86_400L);
     }
 
     @Test
@@ -90,7 +90,7 @@ class IdempotencyAndCancelITCase {
 
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         assertThat(r.json().path("status").asText()).isEqualTo("cancelled");
-        assertThat(SharedApi.redis().get(ApiRedisKeys.cancel(id))).contains("\"request_id\":\"" + id + "\"")
+        assertThat(SharedApi.redis().get(RedisKeys.cancel(id))).contains("\"request_id\":\"" + id + "\"")
                 .contains("\"user_id\":\"it-alice\"");
         List<ConsumerRecord<byte[], byte[]>> cancels = requests.await(
                 rec -> isCancel(rec) && new String(rec.value(), StandardCharsets.UTF_8).contains(id), 1,
@@ -114,6 +114,6 @@ class IdempotencyAndCancelITCase {
 
         assertThat(r.status()).isEqualTo(409);
         assertThat(r.errorCode()).isEqualTo("already_final");
-        assertThat(SharedApi.redis().get(ApiRedisKeys.cancel(id))).isNull();
+        assertThat(SharedApi.redis().get(RedisKeys.cancel(id))).isNull();
     }
 }

@@ -3,8 +3,8 @@ package dev.streaminfer.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.streaminfer.api.store.ApiRedisKeys;
-import dev.streaminfer.functions.model.RequestStatus;
+import dev.streaminfer.contract.redis.RedisKeys;
+import dev.streaminfer.contract.model.RequestStatus;
 import io.lettuce.core.SetArgs;
 import java.time.Instant;
 import java.util.Iterator;
@@ -51,7 +51,7 @@ class OpenApiITCase {
                 "{\"model\":\"none\",\"inputs\":[\"x\"]}"));
         s.put("post /v1/inference 409", () -> {
             String key = "busy-" + UUID.randomUUID();
-            SharedApi.redis().set(ApiRedisKeys.idempotency("it-alice", key),
+            SharedApi.redis().set(RedisKeys.idempotency("it-alice", key),
                     "pending:someone-else:" + (System.currentTimeMillis() + 3_600_000L), SetArgs.Builder.ex(60));
             return http.post("/v1/inference", SharedApi.ALICE, ok, "Idempotency-Key", key);
         });
@@ -63,7 +63,7 @@ class OpenApiITCase {
             var e = SharedApi.endpoints();
             dev.streaminfer.api.auth.ApiKeyStore.upsert(e.postgresUrl(), e.postgresUser(), e.postgresPassword(), key,
                     user, "user", "free");
-            SharedApi.redis().set(ApiRedisKeys.usage(user), "{\"user_id\":\"" + user + "\",\"remaining_today\":0,"
+            SharedApi.redis().set(RedisKeys.usage(user), "{\"user_id\":\"" + user + "\",\"remaining_today\":0,"
                     + "\"resets_at\":\"" + Instant.now().plusSeconds(60) + "\"}", SetArgs.Builder.ex(60));
             return http.post("/v1/inference", key, ok);
         });

@@ -3,12 +3,12 @@ package dev.streaminfer.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.InferenceResult;
-import dev.streaminfer.functions.model.RequestStatus;
-import dev.streaminfer.functions.serde.InferenceRequestCodec;
-import dev.streaminfer.functions.serde.ResultDocumentCodec;
-import dev.streaminfer.functions.sink.redis.RedisKeys;
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.model.RequestStatus;
+import dev.streaminfer.contract.serde.InferenceRequestCodec;
+import dev.streaminfer.contract.serde.ResultDocumentCodec;
+import dev.streaminfer.contract.redis.RedisKeys;
 import io.lettuce.core.SetArgs;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

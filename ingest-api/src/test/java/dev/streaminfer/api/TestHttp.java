@@ -1,7 +1,7 @@
 package dev.streaminfer.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.streaminfer.functions.serde.Json;
+import dev.streaminfer.contract.serde.Json;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -3,9 +3,9 @@ package dev.streaminfer.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.streaminfer.functions.quota.QuotaUpdateCodec;
-import dev.streaminfer.api.store.ApiRedisKeys;
-import dev.streaminfer.functions.serde.Json;
+import dev.streaminfer.contract.quota.QuotaUpdateCodec;
+import dev.streaminfer.contract.redis.RedisKeys;
+import dev.streaminfer.contract.serde.Json;
 import io.lettuce.core.SetArgs;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -67,7 +67,7 @@ class UsageAndQuotaITCase {
         String user = "spent-" + UUID.randomUUID();
         String key = newUserKey(user, "user", "free");
         String resetsAt = Instant.now().plusSeconds(3600).toString();
-        SharedApi.redis().set(ApiRedisKeys.usage(user), "{\"user_id\":\"" + user + "\",\"plan\":\"free\","
+        SharedApi.redis().set(RedisKeys.usage(user), "{\"user_id\":\"" + user + "\",\"plan\":\"free\","
                 + "\"tokens_per_minute\":1000,\"tokens_per_day\":10000,\"used_today\":10000,\"remaining_today\":0,"
                 + "\"resets_at\":\"" + resetsAt + "\"}", SetArgs.Builder.ex(600));
 

@@ -2,8 +2,8 @@ package dev.streaminfer.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.Priority;
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.Priority;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -95,7 +95,7 @@ class AnalyticsFromPipelineITCase {
     private static void awaitMirror(PipelineFixture fixture, String user) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
-            String usage = fixture.redisGet(dev.streaminfer.functions.sink.redis.RedisKeys.usage(user));
+            String usage = fixture.redisGet(dev.streaminfer.contract.redis.RedisKeys.usage(user));
             if (usage != null && fixture.json(usage).path("tokens_per_day").asLong() == 2 * TOKENS) {
                 return;
             }

@@ -2,7 +2,7 @@ package dev.streaminfer.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.streaminfer.functions.sink.redis.RedisKeys;
+import dev.streaminfer.contract.redis.RedisKeys;
 import dev.streaminfer.localstack.ServiceControl;
 import dev.streaminfer.localstack.TestServices;
 import java.nio.charset.StandardCharsets;

@@ -3,7 +3,7 @@ package dev.streaminfer.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.streaminfer.functions.sink.redis.RedisKeys;
+import dev.streaminfer.contract.redis.RedisKeys;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;

@@ -3,7 +3,7 @@ package dev.streaminfer.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.streaminfer.functions.sink.redis.RedisKeys;
+import dev.streaminfer.contract.redis.RedisKeys;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;

@@ -2,7 +2,7 @@ package dev.streaminfer.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.streaminfer.functions.telemetry.Tracing;
+import dev.streaminfer.contract.telemetry.Tracing;
 import dev.streaminfer.functions.sink.jdbc.ResultRows;
 import dev.streaminfer.functions.sink.kafka.ResultRecordSerializer;
 import dev.streaminfer.functions.sink.redis.ResultDocumentWrites;

@@ -3,7 +3,7 @@ package dev.streaminfer.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streaminfer.functions.batching.BatchingOptions;
-import dev.streaminfer.functions.inference.ModelRegistry;
+import dev.streaminfer.contract.registry.ModelRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +54,7 @@ class ConfigurationDocsTest {
         Set<String> documented = documentedKeys(readme);
         Set<String> actual = new HashSet<>();
         allOptions().forEach(o -> actual.add(o.key()));
-        assertThat(actual).contains(ModelRegistry.MODELS_FILE.key());
+        assertThat(actual).contains(BatchingOptions.MODELS_FILE.key());
         assertThat(documented).as("options missing from the README table").containsAll(actual);
         assertThat(actual).as("README documents options that do not exist").containsAll(documented);
     }

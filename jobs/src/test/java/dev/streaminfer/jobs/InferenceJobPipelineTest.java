@@ -3,11 +3,11 @@ package dev.streaminfer.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streaminfer.functions.batching.CancellationCheck;
-import dev.streaminfer.functions.inference.ModelRegistry;
+import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.functions.model.DeadLetter;
-import dev.streaminfer.functions.model.InferenceResult;
+import dev.streaminfer.contract.model.InferenceResult;
 import dev.streaminfer.functions.model.RawRecord;
-import dev.streaminfer.functions.model.RequestStatus;
+import dev.streaminfer.contract.model.RequestStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,7 +65,7 @@ class InferenceJobPipelineTest {
                 new RawRecord("carol".getBytes(StandardCharsets.UTF_8), "garbage".getBytes(StandardCharsets.UTF_8),
                         "quota-updates", 0, 7, NOW, null));
         InferenceJob.Outputs outputs = InferenceJob.buildPipeline(raw, quotaUpdates,
-                JobOptions.resolve(new String[0], Map.of()), ModelRegistry.bundled(), CancellationCheck.none());
+                PipelineSettings.fromConfiguration(JobOptions.resolve(new String[0], Map.of())), ModelRegistry.bundled(), CancellationCheck.none());
         CloseableIterator<InferenceResult> results = outputs.results().collectAsync();
         CloseableIterator<DeadLetter> deadLetters = outputs.deadLetters().collectAsync();
         env.execute();

@@ -36,10 +36,6 @@ public final class BatchAccumulator {
         this.limits = limits;
     }
 
-    public BatchLimits limits() {
-        return limits;
-    }
-
     public void add(BufferedRequest request) {
         pending.add(request);
         texts += request.texts();

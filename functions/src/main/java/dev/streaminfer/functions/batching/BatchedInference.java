@@ -1,8 +1,8 @@
 package dev.streaminfer.functions.batching;
 
-import dev.streaminfer.functions.inference.ModelRegistry;
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.InferenceResult;
+import dev.streaminfer.contract.registry.ModelRegistry;
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.InferenceResult;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;

@@ -1,10 +1,12 @@
 package dev.streaminfer.functions.batching;
 
-import dev.streaminfer.functions.inference.ModelRegistry;
+import dev.streaminfer.contract.registry.ModelRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.ReadableConfig;
 
 /**
  * Every setting of micro-batched inference: a typed option with its default and description, in
@@ -64,10 +66,20 @@ public final class BatchingOptions {
                     .withDescription("Models kept loaded per TaskManager; the least recently used idle one is"
                             + " closed beyond it.");
 
+    public static final ConfigOption<String> MODELS_FILE =
+            ConfigOptions.key("streaminfer.models.file").stringType().noDefaultValue()
+                    .withDescription("JSON file adding models (ONNX file, tokenizer, pooling, limits) to the two"
+                            + " bundled ones; env " + ModelRegistry.MODELS_FILE_ENV + ". Unset: the bundled models only.");
+
     public static final List<ConfigOption<?>> ALL = List.of(
             MAX_BATCH_TEXTS, MAX_BATCH_TOKENS, MAX_WAIT, PADDED_TOKEN_BUDGET, MAX_IN_FLIGHT_BATCHES, BATCH_TIMEOUT,
             RETRY_ATTEMPTS, RETRY_BACKOFF, PARALLELISM,
-            INFERENCE_THREADS, INTRA_OP_THREADS, DEVICE, MAX_LOADED_MODELS, ModelRegistry.MODELS_FILE);
+            INFERENCE_THREADS, INTRA_OP_THREADS, DEVICE, MAX_LOADED_MODELS, MODELS_FILE);
+
+    /** The bundled models plus those of {@link #MODELS_FILE} (or its environment variable). */
+    public static ModelRegistry modelRegistry(ReadableConfig conf, Map<String, String> environment) {
+        return ModelRegistry.resolve(conf.getOptional(MODELS_FILE), environment);
+    }
 
     private BatchingOptions() {}
 }

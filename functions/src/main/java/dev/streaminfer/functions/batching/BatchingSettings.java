@@ -1,7 +1,7 @@
 package dev.streaminfer.functions.batching;
 
 import dev.streaminfer.functions.inference.DeviceSelection;
-import dev.streaminfer.functions.inference.ModelSpec;
+import dev.streaminfer.contract.registry.ModelSpec;
 import java.io.Serializable;
 import java.time.Duration;
 import org.apache.flink.configuration.Configuration;

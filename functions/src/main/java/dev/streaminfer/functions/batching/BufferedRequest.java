@@ -1,6 +1,6 @@
 package dev.streaminfer.functions.batching;
 
-import dev.streaminfer.functions.model.InferenceRequest;
+import dev.streaminfer.contract.model.InferenceRequest;
 
 /** A request waiting for its batch, with the processing time it arrived at (operator state). */
 public record BufferedRequest(InferenceRequest request, long arrivedAt) {

@@ -1,6 +1,6 @@
 package dev.streaminfer.functions.batching;
 
-import dev.streaminfer.functions.model.InferenceRequest;
+import dev.streaminfer.contract.model.InferenceRequest;
 import java.util.Arrays;
 import java.util.Objects;
 

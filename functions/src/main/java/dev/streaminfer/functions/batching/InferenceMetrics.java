@@ -1,6 +1,6 @@
 package dev.streaminfer.functions.batching;
 
-import dev.streaminfer.functions.model.RequestStatus;
+import dev.streaminfer.contract.model.RequestStatus;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;

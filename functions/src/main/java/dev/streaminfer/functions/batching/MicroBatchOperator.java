@@ -1,10 +1,10 @@
 package dev.streaminfer.functions.batching;
 
-import dev.streaminfer.functions.inference.ModelRegistry;
-import dev.streaminfer.functions.model.ErrorCode;
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.InferenceResult;
-import dev.streaminfer.functions.model.RequestStatus;
+import dev.streaminfer.contract.registry.ModelRegistry;
+import dev.streaminfer.contract.model.ErrorCode;
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.model.RequestStatus;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.streaminfer.functions.batching;
 
+import dev.streaminfer.contract.redis.RedisKeys;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -11,14 +12,13 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Cancel markers in Redis: the API sets {@code inference:cancel:{request_id}} when a client
+ * Cancel markers in Redis: the API sets {@link RedisKeys#cancel} when a client
  * cancels; a batch asks for all its members with one {@code MGET}. The connection is made on
  * first use and again after a failure, so a Redis outage never fails the operator's start: the
  * lookup throws, and the batch is computed as if nothing were cancelled.
  */
 public final class RedisCancellationCheck implements CancellationCheck {
 
-    public static final String KEY_PREFIX = "inference:cancel:";
     static final Duration TIMEOUT = Duration.ofSeconds(1);
 
     private final String redisUri;
@@ -26,10 +26,6 @@ public final class RedisCancellationCheck implements CancellationCheck {
     public RedisCancellationCheck(String redisUri) {
         this.redisUri = redisUri;
         RedisURI.create(redisUri); // fail at job build time on a malformed URI
-    }
-
-    public static String key(String requestId) {
-        return KEY_PREFIX + requestId;
     }
 
     @Override
@@ -60,12 +56,12 @@ public final class RedisCancellationCheck implements CancellationCheck {
             if (requestIds.isEmpty()) {
                 return Set.of();
             }
-            String[] keys = requestIds.stream().map(RedisCancellationCheck::key).toArray(String[]::new);
+            String[] keys = requestIds.stream().map(RedisKeys::cancel).toArray(String[]::new);
             List<KeyValue<String, String>> values = connection().sync().mget(keys);
             Set<String> cancelled = new HashSet<>();
             for (KeyValue<String, String> kv : values) {
                 if (kv.hasValue()) {
-                    cancelled.add(kv.getKey().substring(KEY_PREFIX.length()));
+                    RedisKeys.cancelId(kv.getKey()).ifPresent(cancelled::add);
                 }
             }
             return cancelled;

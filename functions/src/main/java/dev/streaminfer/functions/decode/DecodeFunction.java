@@ -1,10 +1,10 @@
 package dev.streaminfer.functions.decode;
 
-import dev.streaminfer.functions.inference.ModelRegistry;
-import dev.streaminfer.functions.inference.ModelSpec;
-import dev.streaminfer.functions.inference.ModelTokenizer;
+import dev.streaminfer.contract.registry.ModelRegistry;
+import dev.streaminfer.contract.registry.ModelSpec;
+import dev.streaminfer.contract.registry.ModelTokenizer;
 import dev.streaminfer.functions.model.DeadLetter;
-import dev.streaminfer.functions.model.InferenceRequest;
+import dev.streaminfer.contract.model.InferenceRequest;
 import dev.streaminfer.functions.model.RawRecord;
 import java.util.HashMap;
 import java.util.Map;

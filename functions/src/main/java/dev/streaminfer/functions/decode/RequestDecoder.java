@@ -1,14 +1,14 @@
 package dev.streaminfer.functions.decode;
 
-import dev.streaminfer.functions.inference.ModelRegistry;
-import dev.streaminfer.functions.inference.ModelSpec;
+import dev.streaminfer.contract.registry.ModelRegistry;
+import dev.streaminfer.contract.registry.ModelSpec;
 import dev.streaminfer.functions.model.DeadLetter;
-import dev.streaminfer.functions.model.ErrorCode;
-import dev.streaminfer.functions.model.InferenceRequest;
+import dev.streaminfer.contract.model.ErrorCode;
+import dev.streaminfer.contract.model.InferenceRequest;
 import dev.streaminfer.functions.model.RawRecord;
-import dev.streaminfer.functions.serde.InferenceRequestCodec;
-import dev.streaminfer.functions.validation.InputValidator;
-import dev.streaminfer.functions.validation.TokenCounter;
+import dev.streaminfer.contract.serde.InferenceRequestCodec;
+import dev.streaminfer.contract.validation.InputValidator;
+import dev.streaminfer.contract.validation.TokenCounter;
 import java.util.Optional;
 import java.util.function.Function;
 

@@ -1,10 +1,13 @@
 package dev.streaminfer.functions.inference;
 
-import dev.streaminfer.functions.model.ErrorCode;
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.InferenceResult;
-import dev.streaminfer.functions.model.RequestStatus;
-import dev.streaminfer.functions.telemetry.Tracing;
+import dev.streaminfer.contract.registry.ModelRegistry;
+import dev.streaminfer.contract.registry.ModelSpec;
+
+import dev.streaminfer.contract.model.ErrorCode;
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.model.RequestStatus;
+import dev.streaminfer.contract.telemetry.Tracing;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;

@@ -1,5 +1,10 @@
 package dev.streaminfer.functions.inference;
 
+import dev.streaminfer.contract.registry.ModelSpec;
+import dev.streaminfer.contract.registry.ModelTokenizer;
+import dev.streaminfer.contract.registry.ModelResources;
+import dev.streaminfer.contract.registry.Pooling;
+
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -7,7 +12,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
@@ -230,19 +234,6 @@ public final class EmbeddingModel implements AutoCloseable {
         if (norm == 0) return;
         for (int i = 0; i < vector.length; i++) {
             vector[i] = (float) (vector[i] / norm);
-        }
-    }
-
-    /** Input and output names with shapes, for diagnostics when a configured model misbehaves. */
-    public String describe() {
-        try {
-            StringBuilder sb = new StringBuilder(spec.name()).append(" inputs=");
-            for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {
-                sb.append(e.getKey()).append(' ');
-            }
-            return sb.append("output=").append(outputName).toString();
-        } catch (OrtException e) {
-            throw new UncheckedIOException(new IOException(e));
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.streaminfer.functions.inference;
 
+import dev.streaminfer.contract.registry.ModelSpec;
+
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;

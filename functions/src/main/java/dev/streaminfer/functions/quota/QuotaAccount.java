@@ -1,10 +1,14 @@
 package dev.streaminfer.functions.quota;
 
+import dev.streaminfer.contract.quota.QuotaPlan;
+import dev.streaminfer.contract.quota.QuotaUpdate;
+import dev.streaminfer.contract.quota.UsageDocument;
+
 import static dev.streaminfer.functions.quota.QuotaLedger.UNITS_PER_TOKEN;
 import static dev.streaminfer.functions.quota.QuotaLedger.epochDay;
 import static dev.streaminfer.functions.quota.QuotaLedger.startOfDay;
 
-import dev.streaminfer.functions.model.InferenceRequest;
+import dev.streaminfer.contract.model.InferenceRequest;
 import dev.streaminfer.functions.quota.QuotaDecision.Outcome;
 import dev.streaminfer.functions.quota.QuotaDecision.Reason;
 import java.time.Instant;
@@ -205,16 +209,11 @@ public final class QuotaAccount {
                     + Instant.ofEpochMilli(appliedAt) + ")");
         }
         QuotaPlan current = plan();
-        QuotaPlan next = update.plan() != null ? QuotaPlan.builtIn(update.plan()).orElse(null) : current;
-        if (next == null) {
+        QuotaPlan base = update.plan() != null ? QuotaPlan.builtIn(update.plan()).orElse(null) : current;
+        if (base == null) {
             return QuotaDecision.ignored(Reason.UNKNOWN_PLAN, "unknown plan: " + update.plan());
         }
-        if (update.tokensPerMinute() != null) {
-            next = next.withTokensPerMinute(update.tokensPerMinute());
-        }
-        if (update.tokensPerDay() != null) {
-            next = next.withTokensPerDay(update.tokensPerDay());
-        }
+        QuotaPlan next = base.withOverrides(update.tokensPerMinute(), update.tokensPerDay());
         ledger.onPlanChange(current, next);
         assignment = new PlanAssignment(next, Math.max(appliedAt, update.updatedAt()));
         return new QuotaDecision(Outcome.PLAN_CHANGED, Reason.NONE, 0, 0, null, true);
@@ -224,7 +223,7 @@ public final class QuotaAccount {
      * The user's usage as of {@code asOf} (epoch ms; request or update time, never the wall
      * clock): a day after the ledger's own reads as unused.
      */
-    public UsageSnapshot usage(long asOf) {
+    public UsageDocument usage(long asOf) {
         QuotaPlan plan = plan();
         long day;
         if (ledger.isStarted()) {
@@ -233,13 +232,7 @@ public final class QuotaAccount {
             day = asOf > 0 ? epochDay(asOf) : Long.MIN_VALUE;
         }
         long used = ledger.isStarted() && day == ledger.getDay() ? ledger.getUsedToday() : 0;
-        Long perDay = plan.limitsDay() ? plan.tokensPerDay() : null;
-        return new UsageSnapshot(userId, plan.name(),
-                plan.limitsMinute() ? plan.tokensPerMinute() : null,
-                perDay,
-                used,
-                perDay == null ? null : Math.max(0, perDay - used),
-                day == Long.MIN_VALUE ? 0 : startOfDay(day + 1));
+        return UsageDocument.of(userId, plan, used, day == Long.MIN_VALUE ? 0 : startOfDay(day + 1));
     }
 
     private static long ceilDiv(long a, long b) {

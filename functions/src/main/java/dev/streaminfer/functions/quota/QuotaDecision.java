@@ -1,9 +1,9 @@
 package dev.streaminfer.functions.quota;
 
-import dev.streaminfer.functions.model.ErrorCode;
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.InferenceResult;
-import dev.streaminfer.functions.model.RequestStatus;
+import dev.streaminfer.contract.model.ErrorCode;
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.model.RequestStatus;
 
 /**
  * What {@link QuotaAccount} decided for one request or update.

@@ -1,7 +1,11 @@
 package dev.streaminfer.functions.quota;
 
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.InferenceResult;
+import dev.streaminfer.contract.quota.QuotaPlan;
+import dev.streaminfer.contract.quota.QuotaUpdate;
+import dev.streaminfer.contract.quota.UsageDocument;
+
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.InferenceResult;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
@@ -13,7 +17,7 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import dev.streaminfer.functions.telemetry.Tracing;
+import dev.streaminfer.contract.telemetry.Tracing;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import org.apache.flink.metrics.Counter;
@@ -38,7 +42,7 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>Main output: admitted requests, unchanged. {@link #REJECTED}: a {@code rejected} result with
  * {@code quota_exceeded} and {@code retry_after_ms} per rejected request. {@link #USAGE}: a
- * {@link UsageSnapshot} after every change of a user's usage or plan (write it with
+ * {@link UsageDocument} after every change of a user's usage or plan (write it with
  * {@link UsageMirrorWrites}). The decisions are {@link QuotaAccount}'s; this class only moves
  * state in and out.
  *
@@ -62,7 +66,7 @@ public class QuotaFunction extends KeyedCoProcessFunction<String, InferenceReque
     private static final long serialVersionUID = 1L;
 
     public static final OutputTag<InferenceResult> REJECTED = new OutputTag<>("quota-rejected") {};
-    public static final OutputTag<UsageSnapshot> USAGE = new OutputTag<>("quota-usage") {};
+    public static final OutputTag<UsageDocument> USAGE = new OutputTag<>("quota-usage") {};
 
     /** How often, at most, a user's cleanup timer looks again while the usage still counts. */
     public static final Duration DEFAULT_CLEANUP_CHECK_INTERVAL = Duration.ofMinutes(10);

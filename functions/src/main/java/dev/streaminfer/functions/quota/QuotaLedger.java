@@ -1,5 +1,7 @@
 package dev.streaminfer.functions.quota;
 
+import dev.streaminfer.contract.quota.QuotaPlan;
+
 /**
  * One user's usage: the minute bucket, the day budgets and the time they are measured at. A Flink
  * POJO kept in keyed state (public no-argument constructor, getters and setters); the decisions

@@ -1,5 +1,8 @@
 package dev.streaminfer.functions.quota;
 
+import dev.streaminfer.contract.quota.QuotaUpdate;
+import dev.streaminfer.contract.quota.QuotaUpdateCodec;
+
 import dev.streaminfer.functions.decode.DecodeFunction;
 import dev.streaminfer.functions.model.DeadLetter;
 import dev.streaminfer.functions.model.RawRecord;

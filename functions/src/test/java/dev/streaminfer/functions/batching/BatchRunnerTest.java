@@ -4,12 +4,12 @@ import static dev.streaminfer.functions.batching.Requests.T0;
 import static dev.streaminfer.functions.batching.Requests.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.streaminfer.functions.inference.ModelRegistry;
-import dev.streaminfer.functions.inference.ModelSpec;
+import dev.streaminfer.contract.registry.ModelRegistry;
+import dev.streaminfer.contract.registry.ModelSpec;
 import dev.streaminfer.functions.inference.ModelUnavailableException;
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.InferenceResult;
-import dev.streaminfer.functions.model.RequestStatus;
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.model.RequestStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -3,7 +3,7 @@ package dev.streaminfer.functions.batching;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streaminfer.functions.inference.DeviceSelection;
-import dev.streaminfer.functions.inference.ModelRegistry;
+import dev.streaminfer.contract.registry.ModelRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

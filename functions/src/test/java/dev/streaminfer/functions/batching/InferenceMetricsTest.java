@@ -4,8 +4,8 @@ import static dev.streaminfer.functions.batching.Requests.T0;
 import static dev.streaminfer.functions.batching.Requests.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.RequestStatus;
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.RequestStatus;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.metrics.CharacterFilter;

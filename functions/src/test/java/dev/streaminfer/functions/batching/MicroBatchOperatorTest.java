@@ -5,10 +5,10 @@ import static dev.streaminfer.functions.batching.Requests.T0;
 import static dev.streaminfer.functions.batching.Requests.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.streaminfer.functions.inference.ModelRegistry;
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.InferenceResult;
-import dev.streaminfer.functions.model.RequestStatus;
+import dev.streaminfer.contract.registry.ModelRegistry;
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.model.RequestStatus;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.streaminfer.functions.batching;
 
+import dev.streaminfer.contract.redis.RedisKeys;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.streaminfer.localstack.LocalRedis;
@@ -41,8 +42,8 @@ class RedisCancellationCheckTest extends CancellationCheckContract {
 
     @Override
     void markCancelled(String requestId) {
-        // ApiRedisKeys.cancel: the marker JSON under inference:cancel:{request_id}.
-        connection.sync().set("inference:cancel:" + requestId, "{\"request_id\":\"" + requestId + "\"}");
+        // What the API writes on a cancel: the marker JSON under RedisKeys.cancel.
+        connection.sync().set(RedisKeys.cancel(requestId), "{\"request_id\":\"" + requestId + "\"}");
     }
 
     @Test

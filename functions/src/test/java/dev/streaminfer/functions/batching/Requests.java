@@ -1,7 +1,7 @@
 package dev.streaminfer.functions.batching;
 
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.Priority;
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.Priority;
 import java.time.Instant;
 import java.util.Arrays;
 

@@ -3,7 +3,7 @@ package dev.streaminfer.functions.decode;
 import static dev.streaminfer.functions.TestRequests.rawRecord;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.streaminfer.functions.inference.ModelRegistry;
+import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.functions.model.RawRecord;
 import org.junit.jupiter.api.Test;
 

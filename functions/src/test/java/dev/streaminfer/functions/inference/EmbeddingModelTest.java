@@ -1,5 +1,7 @@
 package dev.streaminfer.functions.inference;
 
+import dev.streaminfer.contract.registry.ModelRegistry;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;

@@ -1,5 +1,10 @@
 package dev.streaminfer.functions.inference;
 
+import dev.streaminfer.contract.registry.ModelRegistry;
+import dev.streaminfer.contract.registry.ModelSpec;
+import dev.streaminfer.contract.registry.Pooling;
+import dev.streaminfer.functions.batching.BatchingOptions;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -29,7 +34,7 @@ class ModelRegistryTest {
 
     @Test
     void bundledModelsWorkOutOfTheBox() {
-        ModelRegistry registry = ModelRegistry.fromConfiguration(new Configuration(), Map.of());
+        ModelRegistry registry = BatchingOptions.modelRegistry(new Configuration(), Map.of());
         assertThat(registry.all()).extracting(ModelSpec::name).containsExactly("all-minilm-l6-v2-q", "bge-small-en-v15-q");
         assertThat(registry.defaultModel()).isEqualTo("all-minilm-l6-v2-q");
     }
@@ -43,9 +48,9 @@ class ModelRegistryTest {
                              "max_batch_texts": 8, "max_batch_tokens": 1000}]}
                 """);
         Configuration conf = new Configuration();
-        conf.set(ModelRegistry.MODELS_FILE, file.toString());
+        conf.set(BatchingOptions.MODELS_FILE, file.toString());
 
-        ModelRegistry registry = ModelRegistry.fromConfiguration(conf, Map.of());
+        ModelRegistry registry = BatchingOptions.modelRegistry(conf, Map.of());
 
         ModelSpec spec = registry.find("my-model").orElseThrow();
         assertThat(registry.defaultModel()).isEqualTo("my-model");
@@ -66,7 +71,7 @@ class ModelRegistryTest {
                 {"models": [{"name": "bge-small-en-v15-q", "max_batch_texts": 16}]}
                 """);
 
-        ModelRegistry registry = ModelRegistry.fromConfiguration(new Configuration(),
+        ModelRegistry registry = BatchingOptions.modelRegistry(new Configuration(),
                 Map.of(ModelRegistry.MODELS_FILE_ENV, file.toString()));
 
         ModelSpec bge = registry.find("bge-small-en-v15-q").orElseThrow();

@@ -1,5 +1,9 @@
 package dev.streaminfer.functions.inference;
 
+import dev.streaminfer.contract.registry.ModelRegistry;
+import dev.streaminfer.contract.registry.ModelSpec;
+import dev.streaminfer.contract.registry.Pooling;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

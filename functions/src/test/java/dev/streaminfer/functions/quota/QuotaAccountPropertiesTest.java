@@ -1,10 +1,14 @@
 package dev.streaminfer.functions.quota;
 
+import dev.streaminfer.contract.quota.QuotaPlan;
+import dev.streaminfer.contract.quota.QuotaUpdate;
+import dev.streaminfer.contract.quota.UsageDocument;
+
 import static dev.streaminfer.functions.quota.QuotaLedger.UNITS_PER_TOKEN;
 import static dev.streaminfer.functions.quota.QuotaLedger.epochDay;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.streaminfer.functions.model.InferenceRequest;
+import dev.streaminfer.contract.model.InferenceRequest;
 import dev.streaminfer.functions.quota.QuotaDecision.Outcome;
 import dev.streaminfer.functions.quota.QuotaDecision.Reason;
 import java.util.ArrayList;
@@ -130,7 +134,7 @@ class QuotaAccountPropertiesTest {
                 assertThat(ledger.getBucketUnits())
                         .isLessThanOrEqualTo(account.plan().tokensPerMinute() * UNITS_PER_TOKEN);
             }
-            UsageSnapshot usage = account.usage(ledger.getClock());
+            UsageDocument usage = account.usage(ledger.getClock());
             assertThat(usage.usedToday()).isNotNegative();
             if (usage.remainingToday() != null) {
                 assertThat(usage.remainingToday()).isNotNegative();

@@ -1,5 +1,9 @@
 package dev.streaminfer.functions.quota;
 
+import dev.streaminfer.contract.quota.QuotaPlan;
+import dev.streaminfer.contract.quota.QuotaUpdate;
+import dev.streaminfer.contract.quota.UsageDocument;
+
 import static dev.streaminfer.functions.quota.QuotaTestData.DAY;
 import static dev.streaminfer.functions.quota.QuotaTestData.MIDNIGHT;
 import static dev.streaminfer.functions.quota.QuotaTestData.SECOND;
@@ -12,9 +16,9 @@ import static dev.streaminfer.functions.quota.QuotaTestData.switchPlan;
 import static dev.streaminfer.functions.quota.QuotaTestData.tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.InferenceResult;
-import dev.streaminfer.functions.model.RequestStatus;
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.model.RequestStatus;
 import dev.streaminfer.functions.quota.QuotaDecision.Outcome;
 import dev.streaminfer.functions.quota.QuotaDecision.Reason;
 import org.junit.jupiter.api.Nested;
@@ -105,7 +109,7 @@ class QuotaAccountTest {
 
         @Test
         void zeroCostRequestIsAlwaysAdmitted() {
-            QuotaAccount alice = aliceOn(QuotaPlan.FREE.withTokensPerMinute(0).withTokensPerDay(0));
+            QuotaAccount alice = aliceOn(QuotaPlan.FREE.withOverrides(0L, 0L));
 
             assertThat(alice.admit(aliceRequest(tokens(0)).at(T0)).isAdmitted()).isTrue();
             assertThat(alice.admit(aliceRequest(tokens(1)).at(T0)).reason()).isEqualTo(Reason.EXCEEDS_MINUTE_CAPACITY);
@@ -422,7 +426,7 @@ class QuotaAccountTest {
             alice.admit(aliceRequest(tokens(1_200)).at(T0));
 
             assertThat(alice.usage(T0)).isEqualTo(
-                    new UsageSnapshot("alice", "free", 10_000L, 200_000L, 1_200, 198_800L, MIDNIGHT));
+                    new UsageDocument("alice", "free", 10_000L, 200_000L, 1_200, 198_800L, MIDNIGHT));
         }
 
         @Test
@@ -431,7 +435,7 @@ class QuotaAccountTest {
             alice.admit(aliceRequest(tokens(1_200)).at(T0));
 
             assertThat(alice.usage(T0 + DAY)).isEqualTo(
-                    new UsageSnapshot("alice", "free", 10_000L, 200_000L, 0, 200_000L, MIDNIGHT + DAY));
+                    new UsageDocument("alice", "free", 10_000L, 200_000L, 0, 200_000L, MIDNIGHT + DAY));
         }
 
         @Test
@@ -440,7 +444,7 @@ class QuotaAccountTest {
             alice.admit(aliceRequest(tokens(7)).at(T0));
 
             assertThat(alice.usage(T0)).isEqualTo(
-                    new UsageSnapshot("alice", "unlimited", null, null, 7, null, MIDNIGHT));
+                    new UsageDocument("alice", "unlimited", null, null, 7, null, MIDNIGHT));
         }
 
         @Test

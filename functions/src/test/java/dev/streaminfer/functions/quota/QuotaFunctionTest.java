@@ -1,5 +1,9 @@
 package dev.streaminfer.functions.quota;
 
+import dev.streaminfer.contract.quota.QuotaPlan;
+import dev.streaminfer.contract.quota.QuotaUpdate;
+import dev.streaminfer.contract.quota.UsageDocument;
+
 import static dev.streaminfer.functions.quota.QuotaTestData.DAY;
 import static dev.streaminfer.functions.quota.QuotaTestData.MIDNIGHT;
 import static dev.streaminfer.functions.quota.QuotaTestData.SECOND;
@@ -11,9 +15,9 @@ import static dev.streaminfer.functions.quota.QuotaTestData.refundOf;
 import static dev.streaminfer.functions.quota.QuotaTestData.tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.InferenceResult;
-import dev.streaminfer.functions.model.RequestStatus;
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.model.RequestStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,7 +70,7 @@ class QuotaFunctionTest {
         return values(harness.getSideOutput(QuotaFunction.REJECTED));
     }
 
-    private List<UsageSnapshot> snapshots() {
+    private List<UsageDocument> snapshots() {
         return values(harness.getSideOutput(QuotaFunction.USAGE));
     }
 
@@ -102,13 +106,13 @@ class QuotaFunctionTest {
     }
 
     @Test
-    void everyChangeEmitsAnAbsoluteUsageSnapshot() throws Exception {
+    void everyChangeEmitsAnAbsoluteUsageDocument() throws Exception {
         send(aliceRequest(tokens(1_200)).at(T0));
         send(aliceRequest(tokens(800)).at(T0 + SECOND));
 
         assertThat(snapshots()).containsExactly(
-                new UsageSnapshot("alice", "free", 10_000L, 200_000L, 1_200, 198_800L, MIDNIGHT),
-                new UsageSnapshot("alice", "free", 10_000L, 200_000L, 2_000, 198_000L, MIDNIGHT));
+                new UsageDocument("alice", "free", 10_000L, 200_000L, 1_200, 198_800L, MIDNIGHT),
+                new UsageDocument("alice", "free", 10_000L, 200_000L, 2_000, 198_000L, MIDNIGHT));
     }
 
     @Test
@@ -122,7 +126,7 @@ class QuotaFunctionTest {
         assertThat(rejections()).extracting(InferenceResult::requestId).containsExactly("a2");
         assertThat(snapshots().get(0))
                 .as("a snapshot even before the user's first request, with no reset time yet")
-                .isEqualTo(new UsageSnapshot("alice", "free", 10_000L, 1_000L, 0, 1_000L, 0));
+                .isEqualTo(new UsageDocument("alice", "free", 10_000L, 1_000L, 0, 1_000L, 0));
     }
 
     @Test
@@ -177,7 +181,7 @@ class QuotaFunctionTest {
         assertThat(uninterrupted.rejected()).hasSizeGreaterThan(5);
     }
 
-    private record Outputs(List<String> admitted, List<InferenceResult> rejected, List<UsageSnapshot> usage) {
+    private record Outputs(List<String> admitted, List<InferenceResult> rejected, List<UsageDocument> usage) {
         Outputs since(Outputs earlier) {
             return new Outputs(admitted.subList(earlier.admitted.size(), admitted.size()),
                     rejected.subList(earlier.rejected.size(), rejected.size()),
@@ -244,7 +248,7 @@ class QuotaFunctionTest {
         send(aliceRequest(tokens(50_000)).id("back").at(MIDNIGHT + DAY + SECOND));
         assertThat(admittedIds()).endsWith("back");
         assertThat(snapshots().get(snapshots().size() - 1))
-                .isEqualTo(new UsageSnapshot("alice", "pro", 100_000L, 5_000_000L, 50_000, 4_950_000L, MIDNIGHT + 2 * DAY));
+                .isEqualTo(new UsageDocument("alice", "pro", 100_000L, 5_000_000L, 50_000, 4_950_000L, MIDNIGHT + 2 * DAY));
     }
 
     @Test

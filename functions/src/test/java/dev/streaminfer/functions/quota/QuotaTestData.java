@@ -1,7 +1,10 @@
 package dev.streaminfer.functions.quota;
 
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.Priority;
+import dev.streaminfer.contract.quota.QuotaPlan;
+import dev.streaminfer.contract.quota.QuotaUpdate;
+
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.Priority;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 

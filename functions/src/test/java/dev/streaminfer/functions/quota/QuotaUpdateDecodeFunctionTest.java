@@ -1,5 +1,7 @@
 package dev.streaminfer.functions.quota;
 
+import dev.streaminfer.contract.quota.QuotaUpdate;
+
 import static dev.streaminfer.functions.quota.QuotaTestData.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 

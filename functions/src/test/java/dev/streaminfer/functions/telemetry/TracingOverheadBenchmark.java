@@ -1,5 +1,7 @@
 package dev.streaminfer.functions.telemetry;
 
+import dev.streaminfer.contract.telemetry.Tracing;
+
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;

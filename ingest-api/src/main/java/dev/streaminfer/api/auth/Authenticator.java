@@ -1,7 +1,7 @@
 package dev.streaminfer.api.auth;
 
 import dev.streaminfer.api.ApiError;
-import dev.streaminfer.functions.model.ErrorCode;
+import dev.streaminfer.contract.model.ErrorCode;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.streaminfer.api.kafka;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.streaminfer.functions.serde.Json;
+import dev.streaminfer.contract.serde.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 

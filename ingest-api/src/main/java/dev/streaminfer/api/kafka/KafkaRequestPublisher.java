@@ -1,10 +1,10 @@
 package dev.streaminfer.api.kafka;
 
-import dev.streaminfer.functions.quota.QuotaUpdate;
-import dev.streaminfer.functions.quota.QuotaUpdateCodec;
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.serde.InferenceRequestCodec;
-import dev.streaminfer.functions.telemetry.Tracing;
+import dev.streaminfer.contract.quota.QuotaUpdate;
+import dev.streaminfer.contract.quota.QuotaUpdateCodec;
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.serde.InferenceRequestCodec;
+import dev.streaminfer.contract.telemetry.Tracing;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;

@@ -1,7 +1,7 @@
 package dev.streaminfer.api.request;
 
 import dev.streaminfer.api.ApiError;
-import dev.streaminfer.functions.model.ErrorCode;
+import dev.streaminfer.contract.model.ErrorCode;
 import java.time.Duration;
 
 /** Query parameters of the API. */

@@ -2,7 +2,7 @@ package dev.streaminfer.api.request;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.streaminfer.api.ApiError;
-import dev.streaminfer.functions.model.ErrorCode;
+import dev.streaminfer.contract.model.ErrorCode;
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.Set;

@@ -2,9 +2,9 @@ package dev.streaminfer.api.service;
 
 import dev.streaminfer.api.ApiError;
 import dev.streaminfer.api.ApiException;
-import dev.streaminfer.api.store.ApiRedisKeys;
+import dev.streaminfer.contract.redis.RedisKeys;
 import dev.streaminfer.api.store.RequestStore;
-import dev.streaminfer.functions.model.ErrorCode;
+import dev.streaminfer.contract.model.ErrorCode;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -79,7 +79,7 @@ public final class IdempotencyKeys {
      * (user, key), returning the id of the request that was (or had been) accepted.
      */
     public Outcome once(String userId, String key, String newRequestId, Runnable accept) {
-        String redisKey = ApiRedisKeys.idempotency(userId, key);
+        String redisKey = RedisKeys.idempotency(userId, key);
         long giveUpAt = clock.millis() + maxWait.toMillis();
         long backoff = 5;
         while (true) {

@@ -6,10 +6,10 @@ import dev.streaminfer.api.auth.Caller;
 import dev.streaminfer.api.kafka.RequestPublisher;
 import dev.streaminfer.api.request.ParsedInference;
 import dev.streaminfer.api.store.RequestStore;
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.InferenceResult;
-import dev.streaminfer.functions.model.RequestStatus;
-import dev.streaminfer.functions.serde.ResultDocumentCodec;
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.model.RequestStatus;
+import dev.streaminfer.contract.serde.ResultDocumentCodec;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -90,7 +90,7 @@ public final class InferenceService {
         } catch (RequestStore.StoreUnavailableException e) {
             throw ApiError.unavailable("Redis is not reachable; nothing was accepted").exception();
         }
-        Optional<ApiError> quota = QuotaGate.check(usage, submittedAt);
+        Optional<ApiError> quota = QuotaGate.check(UsageService.mirrorOf(usage, caller.userId()), submittedAt);
         if (quota.isPresent()) {
             throw quota.get().exception();
         }

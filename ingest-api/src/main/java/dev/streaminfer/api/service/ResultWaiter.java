@@ -2,8 +2,8 @@ package dev.streaminfer.api.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.streaminfer.api.store.RequestStore;
-import dev.streaminfer.functions.model.RequestStatus;
-import dev.streaminfer.functions.serde.Json;
+import dev.streaminfer.contract.model.RequestStatus;
+import dev.streaminfer.contract.serde.Json;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.streaminfer.api.store;
 
-import dev.streaminfer.functions.sink.redis.RedisKeys;
+import dev.streaminfer.contract.redis.RedisKeys;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 public final class KeyspaceEvents implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KeyspaceEvents.class);
-    private static final String RESULT_PREFIX = RedisKeys.result("");
-    private static final String PATTERN = "__keyspace@*__:" + RESULT_PREFIX + "*";
+    private static final String CHANNEL_PREFIX_END = "__:";
+    private static final String PATTERN = "__keyspace@*__:" + RedisKeys.resultPattern();
 
     private final StatefulRedisPubSubConnection<String, String> pubSub;
     private final StatefulRedisConnection<String, String> commands;
@@ -33,9 +33,9 @@ public final class KeyspaceEvents implements AutoCloseable {
         pubSub.addListener(new RedisPubSubAdapter<>() {
             @Override
             public void message(String pattern, String channel, String message) {
-                int at = channel.indexOf(RESULT_PREFIX);
+                int at = channel.indexOf(CHANNEL_PREFIX_END);
                 if (at >= 0) {
-                    onResultWritten.accept(channel.substring(at + RESULT_PREFIX.length()));
+                    RedisKeys.resultId(channel.substring(at + CHANNEL_PREFIX_END.length())).ifPresent(onResultWritten);
                 }
             }
         });

@@ -1,5 +1,6 @@
 package dev.streaminfer.api.store;
 
+import dev.streaminfer.contract.redis.RedisKeys;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
@@ -39,7 +40,7 @@ public final class RedisRequestStore implements RequestStore {
 
     @Override
     public Optional<String> resultDocument(String requestId) {
-        return call(() -> Optional.ofNullable(redis.get(ApiRedisKeys.result(requestId))));
+        return call(() -> Optional.ofNullable(redis.get(RedisKeys.result(requestId))));
     }
 
     @Override
@@ -48,7 +49,7 @@ public final class RedisRequestStore implements RequestStore {
             return Map.of();
         }
         return call(() -> {
-            String[] keys = requestIds.stream().map(ApiRedisKeys::result).toArray(String[]::new);
+            String[] keys = requestIds.stream().map(RedisKeys::result).toArray(String[]::new);
             Map<String, String> found = new HashMap<>();
             var values = redis.mget(keys);
             for (int i = 0; i < values.size(); i++) {
@@ -62,16 +63,16 @@ public final class RedisRequestStore implements RequestStore {
 
     @Override
     public void putAccepted(String requestId, String queuedDocument, Duration ttl) {
-        call(() -> redis.set(ApiRedisKeys.accepted(requestId), queuedDocument, SetArgs.Builder.px(ttl.toMillis())));
+        call(() -> redis.set(RedisKeys.accepted(requestId), queuedDocument, SetArgs.Builder.px(ttl.toMillis())));
     }
 
     @Override
     public Optional<String> putAcceptedAndReadUsage(String requestId, String queuedDocument, Duration ttl,
                                                     String userId) {
         return call(() -> {
-            RedisFuture<String> set = async.set(ApiRedisKeys.accepted(requestId), queuedDocument,
+            RedisFuture<String> set = async.set(RedisKeys.accepted(requestId), queuedDocument,
                     SetArgs.Builder.px(ttl.toMillis()));
-            RedisFuture<String> usage = async.get(ApiRedisKeys.usage(userId));
+            RedisFuture<String> usage = async.get(RedisKeys.usage(userId));
             try {
                 long nanos = timeout.toNanos();
                 long t0 = System.nanoTime();
@@ -91,23 +92,23 @@ public final class RedisRequestStore implements RequestStore {
 
     @Override
     public Optional<String> acceptedDocument(String requestId) {
-        return call(() -> Optional.ofNullable(redis.get(ApiRedisKeys.accepted(requestId))));
+        return call(() -> Optional.ofNullable(redis.get(RedisKeys.accepted(requestId))));
     }
 
     @Override
     public boolean putCancelIfAbsent(String requestId, String marker, Duration ttl) {
         return call(() -> "OK".equals(
-                redis.set(ApiRedisKeys.cancel(requestId), marker, SetArgs.Builder.nx().px(ttl.toMillis()))));
+                redis.set(RedisKeys.cancel(requestId), marker, SetArgs.Builder.nx().px(ttl.toMillis()))));
     }
 
     @Override
     public Optional<String> cancelMarker(String requestId) {
-        return call(() -> Optional.ofNullable(redis.get(ApiRedisKeys.cancel(requestId))));
+        return call(() -> Optional.ofNullable(redis.get(RedisKeys.cancel(requestId))));
     }
 
     @Override
     public Optional<String> usage(String userId) {
-        return call(() -> Optional.ofNullable(redis.get(ApiRedisKeys.usage(userId))));
+        return call(() -> Optional.ofNullable(redis.get(RedisKeys.usage(userId))));
     }
 
     @Override

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The API's view of Redis. Key layout ({@link ApiRedisKeys}): result documents (written by the
+ * The API's view of Redis. Key layout ({@link RedisKeys}): result documents (written by the
  * job), accepted markers and cancel markers (written by the API), idempotency claims, the usage
  * mirror (written by the job). The real one is {@link RedisRequestStore}; unit tests use a fake
  * that passes the same contract test.

@@ -1,7 +1,7 @@
 package dev.streaminfer.api.kafka;
 
-import dev.streaminfer.functions.quota.QuotaUpdate;
-import dev.streaminfer.functions.model.InferenceRequest;
+import dev.streaminfer.contract.quota.QuotaUpdate;
+import dev.streaminfer.contract.model.InferenceRequest;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -2,10 +2,10 @@ package dev.streaminfer.api.request;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.streaminfer.functions.inference.ModelRegistry;
-import dev.streaminfer.functions.inference.ModelTokenizer;
-import dev.streaminfer.functions.model.Priority;
-import dev.streaminfer.functions.validation.TokenCounter;
+import dev.streaminfer.contract.registry.ModelRegistry;
+import dev.streaminfer.contract.registry.ModelTokenizer;
+import dev.streaminfer.contract.model.Priority;
+import dev.streaminfer.contract.validation.TokenCounter;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

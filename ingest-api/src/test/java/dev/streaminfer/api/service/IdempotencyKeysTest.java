@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.streaminfer.api.ApiException;
-import dev.streaminfer.api.store.ApiRedisKeys;
+import dev.streaminfer.contract.redis.RedisKeys;
 import dev.streaminfer.api.store.TestingRequestStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -61,7 +61,7 @@ class IdempotencyKeysTest {
     @Test
     void a_claim_whose_owner_died_is_taken_over() {
         Instant now = Instant.parse("2026-11-22T10:00:00Z");
-        String redisKey = ApiRedisKeys.idempotency("alice", "k");
+        String redisKey = RedisKeys.idempotency("alice", "k");
         store.values.put(redisKey, "pending:dead-id:" + now.minusSeconds(60).toEpochMilli());
         IdempotencyKeys keys = new IdempotencyKeys(store, Duration.ofHours(24), Duration.ofSeconds(10), Duration.ofSeconds(11),
                 Clock.fixed(now, ZoneOffset.UTC), ms -> {});
@@ -75,7 +75,7 @@ class IdempotencyKeysTest {
     @Test
     void a_live_claim_that_never_finishes_gives_up_with_409() {
         Instant[] now = {Instant.parse("2026-11-22T10:00:00Z")};
-        String redisKey = ApiRedisKeys.idempotency("alice", "k");
+        String redisKey = RedisKeys.idempotency("alice", "k");
         Clock clock = new Clock() {
             @Override public ZoneOffset getZone() { return ZoneOffset.UTC; }
             @Override public Clock withZone(java.time.ZoneId zone) { return this; }

@@ -1,5 +1,6 @@
 package dev.streaminfer.api.service;
 
+import dev.streaminfer.contract.quota.UsageDocument;
 import static dev.streaminfer.api.service.ServiceFixtures.ALICE;
 import static dev.streaminfer.api.service.ServiceFixtures.T0;
 import static dev.streaminfer.api.service.ServiceFixtures.embed;
@@ -7,8 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.streaminfer.api.ApiException;
-import dev.streaminfer.api.store.ApiRedisKeys;
-import dev.streaminfer.functions.model.InferenceRequest;
+import dev.streaminfer.contract.redis.RedisKeys;
+import dev.streaminfer.contract.model.InferenceRequest;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -65,7 +66,8 @@ class InferenceServiceTest {
 
     @Test
     void spent_daily_budget_is_429_with_retry_after_and_nothing_is_published() {
-        f.store.putUsage("alice", "{\"user_id\":\"alice\",\"remaining_today\":0,\"resets_at\":\"2026-11-23T00:00:00Z\"}");
+        f.store.putUsage("alice", new UsageDocument("alice", "free", 10_000L, 200_000L, 200_000, 0L,
+                java.time.Instant.parse("2026-11-23T00:00:00Z").toEpochMilli()).encode());
         assertThatThrownBy(() -> service.submit(ALICE, embed("x"), null, null))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.error().status()).isEqualTo(429);
@@ -97,7 +99,7 @@ class InferenceServiceTest {
     void failed_write_releases_the_idempotency_key_so_a_retry_is_processed() {
         f.publisher.failing = true;
         assertThatThrownBy(() -> service.submit(ALICE, embed("x"), "retry-me", null)).isInstanceOf(ApiException.class);
-        assertThat(f.store.idempotency(ApiRedisKeys.idempotency("alice", "retry-me"))).isEmpty();
+        assertThat(f.store.idempotency(RedisKeys.idempotency("alice", "retry-me"))).isEmpty();
 
         f.publisher.failing = false;
         InferenceService.Accepted retried = service.submit(ALICE, embed("x"), "retry-me", null);

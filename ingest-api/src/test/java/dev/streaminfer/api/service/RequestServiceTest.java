@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.streaminfer.api.ApiException;
-import dev.streaminfer.functions.model.RequestStatus;
+import dev.streaminfer.contract.model.RequestStatus;
 import org.junit.jupiter.api.Test;
 
 class RequestServiceTest {

@@ -3,12 +3,13 @@ package dev.streaminfer.api.service;
 import dev.streaminfer.api.auth.Caller;
 import dev.streaminfer.api.auth.Role;
 import dev.streaminfer.api.kafka.TestingPublisher;
+import dev.streaminfer.api.quota.TestingQuotaOverrides;
 import dev.streaminfer.api.request.ParsedInference;
 import dev.streaminfer.api.store.TestingRequestStore;
-import dev.streaminfer.functions.model.InferenceResult;
-import dev.streaminfer.functions.model.Priority;
-import dev.streaminfer.functions.model.RequestStatus;
-import dev.streaminfer.functions.serde.ResultDocumentCodec;
+import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.model.Priority;
+import dev.streaminfer.contract.model.RequestStatus;
+import dev.streaminfer.contract.serde.ResultDocumentCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,6 +25,8 @@ final class ServiceFixtures {
 
     final TestingRequestStore store = new TestingRequestStore();
     final TestingPublisher publisher = new TestingPublisher();
+    final TestingQuotaOverrides overrides = new TestingQuotaOverrides();
+    static final Caller ADMIN = new Caller("root", Role.ADMIN, "unlimited");
     final Clock clock = Clock.fixed(T0, ZoneOffset.UTC);
     volatile boolean kafkaReachable = true;
 
@@ -38,6 +41,14 @@ final class ServiceFixtures {
 
     RequestService requests() {
         return new RequestService(store, publisher, clock, Duration.ofSeconds(1), Duration.ofHours(24));
+    }
+
+    QuotaService quotas() {
+        return new QuotaService(overrides, publisher, clock, Duration.ofSeconds(1));
+    }
+
+    UsageService usage() {
+        return new UsageService(store, quotas(), clock);
     }
 
     static ParsedInference embed(String... inputs) {

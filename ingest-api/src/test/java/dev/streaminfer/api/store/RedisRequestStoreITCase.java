@@ -1,5 +1,6 @@
 package dev.streaminfer.api.store;
 
+import dev.streaminfer.contract.redis.RedisKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -45,24 +46,24 @@ class RedisRequestStoreITCase extends RequestStoreContract {
 
     @Override
     protected void writeResult(String requestId, String doc) {
-        connection.sync().set(ApiRedisKeys.result(requestId), doc, SetArgs.Builder.ex(60));
+        connection.sync().set(RedisKeys.result(requestId), doc, SetArgs.Builder.ex(60));
     }
 
     @Override
     protected void writeUsage(String userId, String json) {
-        connection.sync().set(ApiRedisKeys.usage(userId), json, SetArgs.Builder.ex(60));
+        connection.sync().set(RedisKeys.usage(userId), json, SetArgs.Builder.ex(60));
     }
 
     @Test
     void markers_and_claims_carry_their_ttl() {
         store.putAccepted("ttl-a", "{}", Duration.ofSeconds(100));
         store.putCancelIfAbsent("ttl-c", "{}", Duration.ofSeconds(200));
-        String key = ApiRedisKeys.idempotency("ttl-user", "k");
+        String key = RedisKeys.idempotency("ttl-user", "k");
         connection.sync().del(key);
         store.claimIdempotency(key, "v", Duration.ofSeconds(300));
 
-        assertThat(connection.sync().ttl(ApiRedisKeys.accepted("ttl-a"))).isBetween(90L, 100L);
-        assertThat(connection.sync().ttl(ApiRedisKeys.cancel("ttl-c"))).isBetween(190L, 200L);
+        assertThat(connection.sync().ttl(RedisKeys.accepted("ttl-a"))).isBetween(90L, 100L);
+        assertThat(connection.sync().ttl(RedisKeys.cancel("ttl-c"))).isBetween(190L, 200L);
         assertThat(connection.sync().ttl(key)).isBetween(290L, 300L);
         store.updateIdempotency(key, "v2", Duration.ofSeconds(400));
         assertThat(connection.sync().ttl(key)).isBetween(390L, 400L);

@@ -1,5 +1,6 @@
 package dev.streaminfer.api.store;
 
+import dev.streaminfer.contract.redis.RedisKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -79,7 +80,7 @@ public abstract class RequestStoreContract {
 
     @Test
     void idempotency_claim_is_exclusive_and_release_checks_the_value() {
-        String key = ApiRedisKeys.idempotency("user", id());
+        String key = RedisKeys.idempotency("user", id());
         assertThat(store().claimIdempotency(key, "v1", Duration.ofMinutes(1))).isEmpty();
         assertThat(store().claimIdempotency(key, "v2", Duration.ofMinutes(1))).contains("v1");
 
@@ -96,7 +97,7 @@ public abstract class RequestStoreContract {
 
     @Test
     void update_does_not_resurrect_a_released_claim() {
-        String key = ApiRedisKeys.idempotency("user", id());
+        String key = RedisKeys.idempotency("user", id());
         store().updateIdempotency(key, "late", Duration.ofMinutes(1));
         assertThat(store().idempotency(key)).isEmpty();
     }

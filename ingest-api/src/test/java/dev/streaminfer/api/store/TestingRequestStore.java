@@ -1,5 +1,6 @@
 package dev.streaminfer.api.store;
 
+import dev.streaminfer.contract.redis.RedisKeys;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -25,17 +26,17 @@ public final class TestingRequestStore implements RequestStore {
     }
 
     public void putResult(String requestId, String doc) {
-        values.put(ApiRedisKeys.result(requestId), doc);
+        values.put(RedisKeys.result(requestId), doc);
     }
 
     public void putUsage(String userId, String json) {
-        values.put(ApiRedisKeys.usage(userId), json);
+        values.put(RedisKeys.usage(userId), json);
     }
 
     @Override
     public Optional<String> resultDocument(String requestId) {
         check();
-        return Optional.ofNullable(values.get(ApiRedisKeys.result(requestId)));
+        return Optional.ofNullable(values.get(RedisKeys.result(requestId)));
     }
 
     @Override
@@ -43,7 +44,7 @@ public final class TestingRequestStore implements RequestStore {
         check();
         Map<String, String> found = new HashMap<>();
         for (String id : requestIds) {
-            String v = values.get(ApiRedisKeys.result(id));
+            String v = values.get(RedisKeys.result(id));
             if (v != null) {
                 found.put(id, v);
             }
@@ -54,8 +55,8 @@ public final class TestingRequestStore implements RequestStore {
     @Override
     public void putAccepted(String requestId, String queuedDocument, Duration ttl) {
         check();
-        values.put(ApiRedisKeys.accepted(requestId), queuedDocument);
-        ttls.put(ApiRedisKeys.accepted(requestId), ttl);
+        values.put(RedisKeys.accepted(requestId), queuedDocument);
+        ttls.put(RedisKeys.accepted(requestId), ttl);
     }
 
     @Override
@@ -68,26 +69,26 @@ public final class TestingRequestStore implements RequestStore {
     @Override
     public Optional<String> acceptedDocument(String requestId) {
         check();
-        return Optional.ofNullable(values.get(ApiRedisKeys.accepted(requestId)));
+        return Optional.ofNullable(values.get(RedisKeys.accepted(requestId)));
     }
 
     @Override
     public boolean putCancelIfAbsent(String requestId, String marker, Duration ttl) {
         check();
-        ttls.putIfAbsent(ApiRedisKeys.cancel(requestId), ttl);
-        return values.putIfAbsent(ApiRedisKeys.cancel(requestId), marker) == null;
+        ttls.putIfAbsent(RedisKeys.cancel(requestId), ttl);
+        return values.putIfAbsent(RedisKeys.cancel(requestId), marker) == null;
     }
 
     @Override
     public Optional<String> cancelMarker(String requestId) {
         check();
-        return Optional.ofNullable(values.get(ApiRedisKeys.cancel(requestId)));
+        return Optional.ofNullable(values.get(RedisKeys.cancel(requestId)));
     }
 
     @Override
     public Optional<String> usage(String userId) {
         check();
-        return Optional.ofNullable(values.get(ApiRedisKeys.usage(userId)));
+        return Optional.ofNullable(values.get(RedisKeys.usage(userId)));
     }
 
     @Override

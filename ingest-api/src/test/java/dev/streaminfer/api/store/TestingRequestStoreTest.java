@@ -1,5 +1,6 @@
 package dev.streaminfer.api.store;
 
+import dev.streaminfer.contract.redis.RedisKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -33,6 +34,6 @@ class TestingRequestStoreTest extends RequestStoreContract {
 
     @Test
     void idempotency_keys_of_different_users_never_collide() {
-        assertThat(ApiRedisKeys.idempotency("a:b", "c")).isNotEqualTo(ApiRedisKeys.idempotency("a", "b:c"));
+        assertThat(RedisKeys.idempotency("a:b", "c")).isNotEqualTo(RedisKeys.idempotency("a", "b:c"));
     }
 }

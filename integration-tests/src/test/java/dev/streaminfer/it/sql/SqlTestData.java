@@ -1,7 +1,7 @@
 package dev.streaminfer.it.sql;
 
-import dev.streaminfer.functions.model.InferenceResult;
-import dev.streaminfer.functions.model.RequestStatus;
+import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.model.RequestStatus;
 import dev.streaminfer.functions.sink.jdbc.ResultRows;
 import dev.streaminfer.localstack.ServiceEndpoints;
 import dev.streaminfer.localstack.TestServices;

@@ -3,25 +3,43 @@ package dev.streaminfer.sql.report;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
-import java.awt.FontMetrics;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.NumberFormat;
+import java.text.SimpleDateFormat;
 import java.time.LocalDate;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
+import java.time.ZoneOffset;
+import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import javax.imageio.ImageIO;
+import java.util.TimeZone;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.DateAxis;
+import org.jfree.chart.axis.DateTickMarkPosition;
+import org.jfree.chart.axis.DateTickUnit;
+import org.jfree.chart.axis.DateTickUnitType;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.TickUnits;
+import org.jfree.chart.block.BlockBorder;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.StackedXYBarRenderer;
+import org.jfree.chart.renderer.xy.StandardXYBarPainter;
+import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.ui.HorizontalAlignment;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.data.time.Day;
+import org.jfree.data.time.TimeTableXYDataset;
 
 /**
  * A stacked bar chart of charged tokens per UTC day, one colour per user (the biggest users
- * by tokens in the period; the rest together as "others"), written as PNG with Java2D.
+ * by tokens in the period; the rest together as "others"), written as PNG with JFreeChart.
  */
 final class DailyTokensChart {
 
@@ -32,7 +50,15 @@ final class DailyTokensChart {
         new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf),
     };
     private static final Color OTHERS = new Color(0xb0b0b0);
+    private static final Color GRID = new Color(0xe6e6e6);
     static final String OTHERS_LABEL = "others";
+    private static final TimeZone UTC = TimeZone.getTimeZone(ZoneOffset.UTC);
+
+    static {
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+    }
 
     private DailyTokensChart() {}
 
@@ -48,151 +74,94 @@ final class DailyTokensChart {
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        if (!ImageIO.write(image, "png", file.toFile())) {
-            throw new IOException("no PNG writer available");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            ChartUtils.writeBufferedImageAsPNG(out, image);
         }
     }
 
     static BufferedImage render(String title, List<LocalDate> days, Map<String, Map<LocalDate, Long>> tokensByUser) {
-        BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
+        return chart(title, days, tokensByUser).createBufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB, null);
+    }
 
-            int left = 90;
-            int right = 220;
-            int top = 50;
-            int bottom = 70;
-            int plotW = WIDTH - left - right;
-            int plotH = HEIGHT - top - bottom;
-
-            long maxTotal = 1;
+    private static JFreeChart chart(String title, List<LocalDate> days, Map<String, Map<LocalDate, Long>> tokensByUser) {
+        // series in insertion order: the first is the bottom of each stack and the top of the legend
+        TimeTableXYDataset data = new TimeTableXYDataset(UTC, Locale.ROOT);
+        for (Map.Entry<String, Map<LocalDate, Long>> series : tokensByUser.entrySet()) {
             for (LocalDate day : days) {
-                long total = 0;
-                for (Map<LocalDate, Long> series : tokensByUser.values()) {
-                    total += series.getOrDefault(day, 0L);
-                }
-                maxTotal = Math.max(maxTotal, total);
+                data.add(new Day(day.getDayOfMonth(), day.getMonthValue(), day.getYear()),
+                        series.getValue().getOrDefault(day, 0L), series.getKey());
             }
-            long step = niceStep(maxTotal / 5.0);
-            long axisMax = ((maxTotal + step - 1) / step) * step;
-
-            g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-            g.drawString(title, left, 30);
-
-            // grid and y axis labels
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-            FontMetrics fm = g.getFontMetrics();
-            for (long v = 0; v <= axisMax; v += step) {
-                int y = top + plotH - (int) Math.round((double) v / axisMax * plotH);
-                g.setColor(new Color(0xe6e6e6));
-                g.drawLine(left, y, left + plotW, y);
-                g.setColor(Color.DARK_GRAY);
-                String label = compact(v);
-                g.drawString(label, left - 8 - fm.stringWidth(label), y + fm.getAscent() / 2 - 1);
-            }
-            g.setColor(Color.DARK_GRAY);
-            Graphics2D rotated = (Graphics2D) g.create();
-            rotated.rotate(-Math.PI / 2);
-            rotated.drawString("charged tokens per day", -(top + plotH / 2 + 60), 20);
-            rotated.dispose();
-
-            // bars
-            int n = Math.max(days.size(), 1);
-            double slot = (double) plotW / n;
-            int barW = Math.max(1, (int) Math.floor(slot * 0.75));
-            List<Color> colors = colors(tokensByUser);
-            DateTimeFormatter label = DateTimeFormatter.ofPattern("MM-dd", Locale.ROOT);
-            int labelEvery = Math.max(1, (int) Math.ceil(n / (plotW / 45.0)));
-            for (int d = 0; d < days.size(); d++) {
-                LocalDate day = days.get(d);
-                int x = left + (int) Math.round(d * slot + (slot - barW) / 2);
-                double base = 0;
-                int s = 0;
-                for (Map<LocalDate, Long> series : tokensByUser.values()) {
-                    long v = series.getOrDefault(day, 0L);
-                    if (v > 0) {
-                        int y0 = top + plotH - (int) Math.round(base / axisMax * plotH);
-                        int y1 = top + plotH - (int) Math.round((base + v) / axisMax * plotH);
-                        g.setColor(colors.get(s));
-                        g.fillRect(x, y1, barW, Math.max(1, y0 - y1));
-                        base += v;
-                    }
-                    s++;
-                }
-                if (d % labelEvery == 0) {
-                    g.setColor(Color.DARK_GRAY);
-                    String text = day.format(label);
-                    g.drawString(text, x + barW / 2 - fm.stringWidth(text) / 2, top + plotH + 18);
-                }
-            }
-            g.setColor(Color.BLACK);
-            g.setStroke(new BasicStroke(1.2f));
-            g.drawLine(left, top + plotH, left + plotW, top + plotH);
-            g.drawLine(left, top, left, top + plotH);
-            g.drawString("day (UTC)", left + plotW / 2 - 25, top + plotH + 45);
-
-            // legend
-            int ly = top + 10;
-            int s = 0;
-            for (String user : tokensByUser.keySet()) {
-                g.setColor(colors.get(s++));
-                g.fillRect(left + plotW + 20, ly - 10, 12, 12);
-                g.setColor(Color.BLACK);
-                g.drawString(shorten(user, 28), left + plotW + 38, ly);
-                ly += 20;
-            }
-            if (tokensByUser.isEmpty()) {
-                g.drawString("no usage in this period", left + plotW / 2 - 60, top + plotH / 2);
-            }
-        } finally {
-            g.dispose();
         }
-        return image;
+
+        DateAxis x = new DateAxis("day (UTC)", UTC, Locale.ROOT);
+        x.setStandardTickUnits(dayTickUnits());
+        x.setTickMarkPosition(DateTickMarkPosition.MIDDLE);
+        if (!days.isEmpty()) {
+            x.setRange(new Date(millis(days.get(0))), new Date(millis(days.get(days.size() - 1).plusDays(1))));
+        }
+        NumberAxis y = new NumberAxis("charged tokens per day");
+        y.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        NumberFormat compact = NumberFormat.getCompactNumberInstance(Locale.ENGLISH, NumberFormat.Style.SHORT);
+        compact.setMaximumFractionDigits(1); // 500K, 2.5M
+        y.setNumberFormatOverride(compact);
+        y.setTickLabelInsets(new RectangleInsets(12, 4, 12, 4)); // spaces the ticks: about ten, not twenty
+
+        StackedXYBarRenderer bars = new StackedXYBarRenderer(0.25);
+        bars.setBarPainter(new StandardXYBarPainter());
+        bars.setShadowVisible(false);
+        bars.setDrawBarOutline(false);
+        int palette = 0;
+        int s = 0;
+        for (String user : tokensByUser.keySet()) {
+            bars.setSeriesPaint(s++, OTHERS_LABEL.equals(user) ? OTHERS : PALETTE[palette++ % PALETTE.length]);
+        }
+        bars.setLegendItemLabelGenerator((dataset, series) -> shorten(dataset.getSeriesKey(series).toString(), 28));
+
+        XYPlot plot = new XYPlot(data, x, y, bars);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setOutlineVisible(false);
+        plot.setDomainGridlinesVisible(false);
+        plot.setRangeGridlinePaint(GRID);
+        plot.setRangeGridlineStroke(new BasicStroke(1f));
+        plot.setNoDataMessage("no usage in this period");
+        plot.setNoDataMessageFont(new Font(Font.SANS_SERIF, Font.PLAIN, 16));
+
+        Font ticks = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
+        Font labels = new Font(Font.SANS_SERIF, Font.PLAIN, 14);
+        for (var axis : List.of(x, y)) {
+            axis.setTickLabelFont(ticks);
+            axis.setLabelFont(labels);
+            axis.setTickLabelPaint(Color.DARK_GRAY);
+            axis.setAxisLinePaint(Color.BLACK);
+        }
+
+        JFreeChart chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 18), plot, true);
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.setAntiAlias(true);
+        chart.setTextAntiAlias(true);
+        chart.setPadding(new RectangleInsets(10, 10, 10, 10));
+        chart.getTitle().setHorizontalAlignment(HorizontalAlignment.LEFT);
+        LegendTitle legend = chart.getLegend();
+        legend.setPosition(RectangleEdge.RIGHT);
+        legend.setItemFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        legend.setFrame(BlockBorder.NONE);
+        legend.setBackgroundPaint(Color.WHITE);
+        return chart;
     }
 
-    private static List<Color> colors(Map<String, Map<LocalDate, Long>> series) {
-        List<Color> colors = new ArrayList<>();
-        int i = 0;
-        for (String name : series.keySet()) {
-            colors.add(OTHERS_LABEL.equals(name) ? OTHERS : PALETTE[i++ % PALETTE.length]);
+    /** Whole days only (odd multiples, so that a tick in the middle of its unit is the middle of a bar). */
+    private static TickUnits dayTickUnits() {
+        SimpleDateFormat format = new SimpleDateFormat("MM-dd", Locale.ROOT);
+        format.setTimeZone(UTC);
+        TickUnits units = new TickUnits();
+        for (int n : new int[] {1, 3, 7, 15, 31, 91, 183}) {
+            units.add(new DateTickUnit(DateTickUnitType.DAY, n, format));
         }
-        return colors;
+        return units;
     }
 
-    /** 1, 2 or 5 times a power of ten, at least {@code raw}. */
-    static long niceStep(double raw) {
-        if (raw <= 1) {
-            return 1;
-        }
-        double magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
-        for (int m : new int[] {1, 2, 5, 10}) {
-            if (m * magnitude >= raw) {
-                return (long) (m * magnitude);
-            }
-        }
-        return (long) (10 * magnitude);
-    }
-
-    static String compact(long v) {
-        if (v >= 1_000_000_000L && v % 100_000_000L == 0) {
-            return (v / 1_000_000_000.0) + "G";
-        }
-        if (v >= 1_000_000L && v % 100_000L == 0) {
-            return trim(v / 1_000_000.0) + "M";
-        }
-        if (v >= 1_000L && v % 100L == 0) {
-            return trim(v / 1_000.0) + "k";
-        }
-        return Long.toString(v);
-    }
-
-    private static String trim(double d) {
-        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    private static long millis(LocalDate day) {
+        return day.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
     }
 
     private static String shorten(String s, int max) {

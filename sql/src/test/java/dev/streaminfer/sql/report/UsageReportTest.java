@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.awt.image.BufferedImage;
+import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Argument parsing, table layout and the chart, without a database (see the *Sql*ITCase for that). */
 class UsageReportTest {
@@ -121,12 +124,22 @@ class UsageReportTest {
     }
 
     @Test
-    void niceStepsAndCompactLabels() {
-        assertThat(DailyTokensChart.niceStep(0.3)).isEqualTo(1);
-        assertThat(DailyTokensChart.niceStep(13)).isEqualTo(20);
-        assertThat(DailyTokensChart.niceStep(420_000)).isEqualTo(500_000);
-        assertThat(DailyTokensChart.compact(500_000)).isEqualTo("500k");
-        assertThat(DailyTokensChart.compact(2_500_000)).isEqualTo("2.5M");
-        assertThat(DailyTokensChart.compact(42)).isEqualTo("42");
+    void chartIsWrittenAsAPngThatDecodes(@TempDir Path dir) throws Exception {
+        LocalDate d1 = LocalDate.of(2026, 11, 1);
+        List<LocalDate> days = List.of(d1, d1.plusDays(1), d1.plusDays(2));
+        Map<String, Map<LocalDate, Long>> series = new LinkedHashMap<>();
+        series.put("alice", Map.of(d1, 1_200_000L, d1.plusDays(2), 300_000L));
+        series.put(DailyTokensChart.OTHERS_LABEL, Map.of(d1.plusDays(1), 40_000L));
+        Path png = dir.resolve("out/chart.png");
+        DailyTokensChart.write(png, "Charged tokens per day", days, series);
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertThat(image).isNotNull();
+        assertThat(image.getWidth()).isEqualTo(DailyTokensChart.WIDTH);
+        assertThat(image.getHeight()).isEqualTo(DailyTokensChart.HEIGHT);
+        assertThat(image.getRGB(2, 2) & 0xffffff).as("white background").isEqualTo(0xffffff);
+
+        Path empty = dir.resolve("empty.png");
+        DailyTokensChart.write(empty, "no usage", days, Map.of());
+        assertThat(ImageIO.read(empty.toFile())).isNotNull();
     }
 }

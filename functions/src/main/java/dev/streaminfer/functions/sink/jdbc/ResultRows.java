@@ -1,7 +1,7 @@
 package dev.streaminfer.functions.sink.jdbc;
 
-import dev.streaminfer.functions.model.InferenceResult;
-import dev.streaminfer.functions.telemetry.Tracing;
+import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.telemetry.Tracing;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;

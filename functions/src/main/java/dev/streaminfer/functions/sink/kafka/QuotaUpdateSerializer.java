@@ -1,7 +1,7 @@
 package dev.streaminfer.functions.sink.kafka;
 
-import dev.streaminfer.functions.quota.QuotaUpdate;
-import dev.streaminfer.functions.quota.QuotaUpdateCodec;
+import dev.streaminfer.contract.quota.QuotaUpdate;
+import dev.streaminfer.contract.quota.QuotaUpdateCodec;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;

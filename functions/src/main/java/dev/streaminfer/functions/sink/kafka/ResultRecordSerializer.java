@@ -1,8 +1,8 @@
 package dev.streaminfer.functions.sink.kafka;
 
-import dev.streaminfer.functions.model.InferenceResult;
-import dev.streaminfer.functions.serde.ResultDocumentCodec;
-import dev.streaminfer.functions.telemetry.Tracing;
+import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.serde.ResultDocumentCodec;
+import dev.streaminfer.contract.telemetry.Tracing;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;

@@ -1,8 +1,12 @@
 package dev.streaminfer.functions.sink.redis;
 
-import dev.streaminfer.functions.model.InferenceResult;
-import dev.streaminfer.functions.serde.ResultDocumentCodec;
-import dev.streaminfer.functions.telemetry.Tracing;
+import dev.streaminfer.contract.redis.RedisKeys;
+import dev.streaminfer.functions.connector.redis.RedisWrite;
+import dev.streaminfer.functions.connector.redis.RedisWriteMapper;
+
+import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.serde.ResultDocumentCodec;
+import dev.streaminfer.contract.telemetry.Tracing;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 

@@ -2,10 +2,10 @@ package dev.streaminfer.functions.sink.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.streaminfer.functions.model.InferenceRequest;
-import dev.streaminfer.functions.model.InferenceResult;
-import dev.streaminfer.functions.model.Priority;
-import dev.streaminfer.functions.telemetry.Tracing;
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.model.Priority;
+import dev.streaminfer.contract.telemetry.Tracing;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;

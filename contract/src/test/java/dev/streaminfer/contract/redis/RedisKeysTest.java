@@ -1,0 +1,41 @@
+package dev.streaminfer.contract.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class RedisKeysTest {
+
+    @Test
+    void idsComeBackFromTheirKeys() {
+        assertThat(RedisKeys.resultId(RedisKeys.result("019ab-1"))).contains("019ab-1");
+        assertThat(RedisKeys.cancelId(RedisKeys.cancel("019ab-2"))).contains("019ab-2");
+    }
+
+    @Test
+    void aKeyOfAnotherKindHasNoId() {
+        assertThat(RedisKeys.resultId(RedisKeys.cancel("r"))).isEmpty();
+        assertThat(RedisKeys.cancelId(RedisKeys.result("r"))).isEmpty();
+        assertThat(RedisKeys.resultId(RedisKeys.result(""))).isEmpty();
+        assertThat(RedisKeys.resultId(null)).isEmpty();
+    }
+
+    @Test
+    void keyKindsNeverCollide() {
+        String id = "x";
+        assertThat(new String[] {RedisKeys.result(id), RedisKeys.usage(id), RedisKeys.accepted(id),
+                RedisKeys.cancel(id), RedisKeys.idempotency(id, id)}).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void idempotencyKeysOfDifferentUsersNeverCollideEvenWithColons() {
+        assertThat(RedisKeys.idempotency("a:b", "c")).isNotEqualTo(RedisKeys.idempotency("a", "b:c"));
+    }
+
+    @Test
+    void theResultPatternMatchesResultKeysOnly() {
+        String prefix = RedisKeys.resultPattern().replace("*", "");
+        assertThat(RedisKeys.result("r")).startsWith(prefix);
+        assertThat(RedisKeys.cancel("r")).doesNotStartWith(prefix);
+    }
+}

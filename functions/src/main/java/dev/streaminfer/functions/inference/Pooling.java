@@ -1,9 +1,0 @@
-package dev.streaminfer.functions.inference;
-
-/** How token vectors become one sentence vector. */
-public enum Pooling {
-    /** Average of the token vectors under the attention mask (sentence-transformers MiniLM). */
-    MEAN,
-    /** The first ([CLS]) token's vector (BGE). */
-    CLS
-}

@@ -1,7 +1,0 @@
-package dev.streaminfer.functions.validation;
-
-/** Counts tokens of one text with a model's own tokenizer. */
-@FunctionalInterface
-public interface TokenCounter {
-    int countTokens(String text);
-}

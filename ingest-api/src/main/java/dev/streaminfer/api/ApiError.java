@@ -35,7 +35,8 @@ public record ApiError(int status, String code, String message, long retryAfterS
     /** The HTTP status DESIGN.md gives each shared error code. */
     public static int statusOf(ErrorCode code) {
         return switch (code) {
-            case INVALID_REQUEST, INPUT_TOO_LONG, TOO_MANY_INPUTS, NOT_JSON, MISSING_FIELD, WRONG_TYPE, UNKNOWN_PLAN -> 400;
+            case INVALID_REQUEST, INPUT_TOO_LONG, TOO_MANY_INPUTS, NOT_JSON, MISSING_FIELD, WRONG_TYPE, UNKNOWN_PLAN,
+                 SUBMITTED_AT_OUT_OF_RANGE -> 400;
             case UNAUTHORIZED -> 401;
             case FORBIDDEN -> 403;
             case UNKNOWN_MODEL, NOT_FOUND -> 404;
@@ -43,7 +44,7 @@ public record ApiError(int status, String code, String message, long retryAfterS
             case PAYLOAD_TOO_LARGE -> 413;
             case QUOTA_EXCEEDED -> 429;
             case KAFKA_UNAVAILABLE -> 503;
-            case DEADLINE_EXCEEDED, INFERENCE_FAILED, CANCELLED -> 409;
+            case DEADLINE_EXCEEDED, INFERENCE_FAILED, CANCELLED, RESULT_TOO_LARGE -> 409;
         };
     }
 

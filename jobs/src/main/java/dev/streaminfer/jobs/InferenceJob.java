@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -68,12 +69,22 @@ public final class InferenceJob {
 
     /** Adds the whole job, sources to sinks, to {@code env}. */
     public static void define(StreamExecutionEnvironment env, Configuration conf) {
+        ModelRegistry registry = BatchingOptions.modelRegistry(conf, System.getenv());
+        checkDeliveryLimits(conf, registry);
         env.enableCheckpointing(conf.get(JobOptions.CHECKPOINT_INTERVAL).toMillis());
+        env.getCheckpointConfig().setCheckpointTimeout(conf.get(JobOptions.CHECKPOINT_TIMEOUT).toMillis());
         JobConnectors connectors = new JobConnectors(conf);
         Outputs outputs = buildPipeline(connectors.requests(env), connectors.quotaUpdates(env),
-                PipelineSettings.fromConfiguration(conf), BatchingOptions.modelRegistry(conf, System.getenv()),
-                connectors.cancellations());
+                PipelineSettings.fromConfiguration(conf), registry, connectors.cancellations());
         connectors.attachSinks(outputs);
+    }
+
+    /** Fails before anything runs if a result could be too large to write or a transaction could time out. */
+    static void checkDeliveryLimits(Configuration conf, ModelRegistry registry) {
+        DeliveryLimits.checkTransactionTimeout(conf.get(JobOptions.TRANSACTION_TIMEOUT),
+                conf.get(JobOptions.CHECKPOINT_INTERVAL), conf.get(JobOptions.CHECKPOINT_TIMEOUT),
+                conf.get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF));
+        DeliveryLimits.checkRecordSize(registry, conf.get(JobOptions.KAFKA_MAX_RECORD_BYTES));
     }
 
     /** decode → quota → batch and infer → results (computed and rejected), refunds, usage, dead letters. */
@@ -81,7 +92,7 @@ public final class InferenceJob {
                                         PipelineSettings settings, ModelRegistry registry,
                                         CancellationCheck cancellations) {
         SingleOutputStreamOperator<InferenceRequest> requests = rawRequests
-                .process(new DecodeFunction(registry))
+                .process(new DecodeFunction(registry, settings.maxClockSkew()))
                 .name("decode and validate").uid("decode");
         SingleOutputStreamOperator<QuotaUpdate> updates = rawQuotaUpdates
                 .process(new QuotaUpdateDecodeFunction())

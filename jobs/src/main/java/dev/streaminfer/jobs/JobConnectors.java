@@ -95,6 +95,7 @@ public final class JobConnectors {
                         .setBootstrapServers(conf.get(JobOptions.KAFKA_BOOTSTRAP_SERVERS))
                         .setRecordSerializer(new DeadLetterSerializer(conf.get(JobOptions.DLQ_TOPIC)))
                         .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                        .setProperty("max.request.size", Integer.toString(conf.get(JobOptions.KAFKA_MAX_RECORD_BYTES)))
                         .build())
                 .name("kafka: " + conf.get(JobOptions.DLQ_TOPIC)).uid("dlq-sink");
     }
@@ -114,6 +115,7 @@ public final class JobConnectors {
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(conf.get(JobOptions.TRANSACTIONAL_ID_PREFIX) + "-" + name)
                 .setProperty("transaction.timeout.ms", Long.toString(conf.get(JobOptions.TRANSACTION_TIMEOUT).toMillis()))
+                .setProperty("max.request.size", Integer.toString(conf.get(JobOptions.KAFKA_MAX_RECORD_BYTES)))
                 .build();
     }
 }

@@ -38,9 +38,17 @@ public final class JobOptions {
                     .withDescription("Prefix of the exactly-once producers' transactional ids (results, refunds); unique per job.");
     public static final ConfigOption<Duration> TRANSACTION_TIMEOUT =
             ConfigOptions.key("streaminfer.kafka.transaction-timeout").durationType()
-                    .defaultValue(Duration.ofSeconds(60))
-                    .withDescription("Kafka transaction timeout; must exceed the checkpoint interval and stay"
-                            + " below the broker's transaction.max.timeout.ms.");
+                    .defaultValue(Duration.ofMinutes(10))
+                    .withDescription("Kafka transaction timeout of the exactly-once sinks. Checked at start: it must"
+                            + " exceed checkpoint interval + checkpoint timeout + the restart strategy's longest"
+                            + " back-off (else the broker may abort a transaction Flink still means to commit),"
+                            + " and stay at or below the broker's transaction.max.timeout.ms (15 min by default).");
+    public static final ConfigOption<Integer> KAFKA_MAX_RECORD_BYTES =
+            ConfigOptions.key("streaminfer.kafka.max-record-bytes").intType()
+                    .defaultValue(8 * 1024 * 1024)
+                    .withDescription("Largest record the job writes (producer max.request.size). Checked at start"
+                            + " against the largest result the API can cause (256 inputs x the widest model);"
+                            + " the results and DLQ topics need max.message.bytes at least this large.");
 
     public static final ConfigOption<String> POSTGRES_URL =
             ConfigOptions.key("streaminfer.postgres.url").stringType()
@@ -103,15 +111,26 @@ public final class JobOptions {
                     .defaultValue(Duration.ofSeconds(5))
                     .withDescription("Checkpoint interval; results reach the Kafka topic (exactly-once) at this pace.");
 
+    public static final ConfigOption<Duration> CHECKPOINT_TIMEOUT =
+            ConfigOptions.key("streaminfer.checkpoint-timeout").durationType()
+                    .defaultValue(Duration.ofMinutes(2))
+                    .withDescription("A checkpoint not complete after this long is declared failed.");
+    public static final ConfigOption<Duration> MAX_CLOCK_SKEW =
+            ConfigOptions.key("streaminfer.decode.max-clock-skew").durationType()
+                    .defaultValue(Duration.ofMinutes(5))
+                    .withDescription("A request whose submitted_at is further than this from its Kafka record's"
+                            + " timestamp goes to the DLQ (submitted_at_out_of_range): quota decisions run on"
+                            + " submitted_at, so a producer's clock is not taken on trust.");
+
     public static final List<ConfigOption<?>> ALL = List.of(
             KAFKA_BOOTSTRAP_SERVERS, KAFKA_GROUP_ID, REQUESTS_TOPIC, RESULTS_TOPIC, DLQ_TOPIC,
-            TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
+            TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, KAFKA_MAX_RECORD_BYTES,
             POSTGRES_URL, POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_STORE_EMBEDDINGS,
             POSTGRES_BATCH_SIZE, POSTGRES_BATCH_INTERVAL, POSTGRES_MAX_RETRIES,
             REDIS_URL, REDIS_RESULT_TTL,
             INFERENCE_MODE, PER_RECORD_MAX_IN_FLIGHT, PER_RECORD_TIMEOUT,
             QUOTA_UPDATES_TOPIC, QUOTA_DEFAULT_PLAN, REDIS_USAGE_TTL,
-            CHECKPOINT_INTERVAL);
+            CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT, MAX_CLOCK_SKEW);
 
     /** Environment variables that override options, so every service can be swapped for an external one. */
     public static final Map<String, ConfigOption<String>> ENVIRONMENT = Map.of(

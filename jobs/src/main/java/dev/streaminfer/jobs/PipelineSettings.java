@@ -18,7 +18,8 @@ public record PipelineSettings(
         SessionSettings sessions,
         int inferenceThreads,
         Duration perRecordTimeout,
-        int perRecordMaxInFlight) {
+        int perRecordMaxInFlight,
+        Duration maxClockSkew) {
 
     /** @throws IllegalArgumentException naming the option, for an unknown default plan */
     public static PipelineSettings fromConfiguration(ReadableConfig conf) {
@@ -31,6 +32,7 @@ public record PipelineSettings(
                 new SessionSettings(conf.get(BatchingOptions.INTRA_OP_THREADS)),
                 conf.get(BatchingOptions.INFERENCE_THREADS),
                 conf.get(JobOptions.PER_RECORD_TIMEOUT),
-                conf.get(JobOptions.PER_RECORD_MAX_IN_FLIGHT));
+                conf.get(JobOptions.PER_RECORD_MAX_IN_FLIGHT),
+                conf.get(JobOptions.MAX_CLOCK_SKEW));
     }
 }

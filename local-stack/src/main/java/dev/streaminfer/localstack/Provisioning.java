@@ -36,12 +36,19 @@ public final class Provisioning {
     public static final String TOPIC_RESULTS = "inference-results";
     public static final String TOPIC_DLQ = "inference-dlq";
 
+    /**
+     * Largest record batch the results and DLQ topics accept: above the job's default
+     * {@code streaminfer.kafka.max-record-bytes} (8 MiB), which holds the largest result the API
+     * can cause (256 inputs x 384 dimensions, about 1.6 MB as JSON) with room for wider models.
+     */
+    public static final int MAX_MESSAGE_BYTES = 9 * 1024 * 1024;
+
     /** The topics of the data contract (see DESIGN.md, "Kafka topics"). */
     public static final List<TopicSpec> TOPICS = List.of(
             TopicSpec.of(TOPIC_REQUESTS, 4),
             TopicSpec.compacted(TOPIC_QUOTA_UPDATES, 4),
-            TopicSpec.of(TOPIC_RESULTS, 4),
-            TopicSpec.of(TOPIC_DLQ, 1));
+            TopicSpec.of(TOPIC_RESULTS, 4).withMaxMessageBytes(MAX_MESSAGE_BYTES),
+            TopicSpec.of(TOPIC_DLQ, 1).withMaxMessageBytes(MAX_MESSAGE_BYTES));
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
@@ -87,12 +94,38 @@ public final class Provisioning {
                     }
                 }
             }
+            applyConfigs(admin, topics);
             awaitLeaders(admin, topics.stream().map(TopicSpec::name).toList(), bootstrapServers);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (TimeoutException e) {
             throw new IllegalStateException("timed out creating topics on " + bootstrapServers, e);
+        }
+    }
+
+    /** Topics made by an older version keep their partitions but get today's topic-level configs. */
+    private static void applyConfigs(Admin admin, Collection<TopicSpec> topics)
+            throws InterruptedException, TimeoutException {
+        Map<org.apache.kafka.common.config.ConfigResource, Collection<org.apache.kafka.clients.admin.AlterConfigOp>> ops =
+                new java.util.HashMap<>();
+        for (TopicSpec spec : topics) {
+            if (spec.configs().isEmpty()) {
+                continue;
+            }
+            List<org.apache.kafka.clients.admin.AlterConfigOp> set = new ArrayList<>();
+            spec.configs().forEach((k, v) -> set.add(new org.apache.kafka.clients.admin.AlterConfigOp(
+                    new org.apache.kafka.clients.admin.ConfigEntry(k, v), org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)));
+            ops.put(new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, spec.name()), set);
+        }
+        if (ops.isEmpty()) {
+            return;
+        }
+        try {
+            admin.incrementalAlterConfigs(ops).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot apply topic configs: " + e.getCause(), e.getCause());
         }
     }
 

@@ -23,6 +23,13 @@ public record TopicSpec(String name, int partitions, Map<String, String> configs
         return new TopicSpec(name, partitions, Map.of());
     }
 
+    /** This topic accepting record batches up to {@code bytes} ({@code max.message.bytes}). */
+    public TopicSpec withMaxMessageBytes(int bytes) {
+        java.util.Map<String, String> more = new java.util.HashMap<>(configs);
+        more.put("max.message.bytes", Integer.toString(bytes));
+        return new TopicSpec(name, partitions, more);
+    }
+
     /** A log-compacted topic: only the newest record per key is kept in the long run. */
     public static TopicSpec compacted(String name, int partitions) {
         return new TopicSpec(name, partitions, Map.of("cleanup.policy", "compact"));

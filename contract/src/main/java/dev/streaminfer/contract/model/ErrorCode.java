@@ -21,7 +21,9 @@ public enum ErrorCode {
     NOT_JSON,
     MISSING_FIELD,
     WRONG_TYPE,
-    UNKNOWN_PLAN;
+    UNKNOWN_PLAN,
+    SUBMITTED_AT_OUT_OF_RANGE,
+    RESULT_TOO_LARGE;
 
     /** The snake_case code clients see. */
     public String code() {

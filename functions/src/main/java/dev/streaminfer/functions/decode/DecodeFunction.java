@@ -1,5 +1,6 @@
 package dev.streaminfer.functions.decode;
 
+import java.time.Duration;
 import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.contract.registry.ModelSpec;
 import dev.streaminfer.contract.registry.ModelTokenizer;
@@ -20,18 +21,20 @@ public class DecodeFunction extends ProcessFunction<RawRecord, InferenceRequest>
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
 
     private final ModelRegistry registry;
+    private final Duration maxClockSkew;
     private transient Map<String, ModelTokenizer> tokenizers;
     private transient RequestDecoder decoder;
     private transient Counter deadLetterCount;
 
-    public DecodeFunction(ModelRegistry registry) {
+    public DecodeFunction(ModelRegistry registry, Duration maxClockSkew) {
         this.registry = registry;
+        this.maxClockSkew = maxClockSkew;
     }
 
     @Override
     public void open(OpenContext openContext) {
         tokenizers = new HashMap<>();
-        decoder = new RequestDecoder(registry, this::tokenizerFor);
+        decoder = new RequestDecoder(registry, this::tokenizerFor, maxClockSkew);
         deadLetterCount = getRuntimeContext().getMetricGroup().counter("dlq_records_total");
     }
 

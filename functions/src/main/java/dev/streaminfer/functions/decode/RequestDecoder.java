@@ -1,5 +1,7 @@
 package dev.streaminfer.functions.decode;
 
+import java.time.Duration;
+import java.time.Instant;
 import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.contract.registry.ModelSpec;
 import dev.streaminfer.functions.model.DeadLetter;
@@ -23,10 +25,17 @@ public final class RequestDecoder {
 
     private final ModelRegistry registry;
     private final Function<ModelSpec, TokenCounter> tokenCounters;
+    private final long maxClockSkewMillis;
 
-    public RequestDecoder(ModelRegistry registry, Function<ModelSpec, TokenCounter> tokenCounters) {
+    /**
+     * @param maxClockSkew how far a request's {@code submitted_at} may be from its Kafka record's
+     *     timestamp: a producer's clock is not taken on trust, since quota decisions run on it
+     */
+    public RequestDecoder(ModelRegistry registry, Function<ModelSpec, TokenCounter> tokenCounters,
+                          Duration maxClockSkew) {
         this.registry = registry;
         this.tokenCounters = tokenCounters;
+        this.maxClockSkewMillis = maxClockSkew.toMillis();
     }
 
     public Outcome decode(RawRecord record) {
@@ -36,6 +45,11 @@ public final class RequestDecoder {
             return rejected(record, decoded.failure().code(), decoded.failure().message());
         }
         InferenceRequest request = decoded.request();
+        if (Math.abs(request.submittedAt() - record.timestamp()) > maxClockSkewMillis) {
+            return rejected(record, ErrorCode.SUBMITTED_AT_OUT_OF_RANGE, "submitted_at "
+                    + Instant.ofEpochMilli(request.submittedAt()) + " is more than " + maxClockSkewMillis
+                    + " ms from the Kafka record's timestamp " + Instant.ofEpochMilli(record.timestamp()));
+        }
         Optional<ModelSpec> spec = registry.find(request.model());
         if (spec.isEmpty()) {
             return rejected(record, ErrorCode.UNKNOWN_MODEL, "unknown model: " + request.model());

@@ -4,14 +4,16 @@ import static dev.streaminfer.functions.TestRequests.rawRecord;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streaminfer.contract.registry.ModelRegistry;
+import dev.streaminfer.functions.TestRequests;
 import dev.streaminfer.functions.model.RawRecord;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class RequestDecoderTest {
 
     /** One token per whitespace-separated word: enough to test the decisions, not the tokenizer. */
     private final RequestDecoder decoder = new RequestDecoder(ModelRegistry.bundled(),
-            spec -> text -> text.split("\\s+").length);
+            spec -> text -> text.split("\\s+").length, Duration.ofMinutes(5));
 
     @Test
     void validRecordBecomesARequestWithItsTokenCount() {
@@ -48,5 +50,26 @@ class RequestDecoderTest {
                 .deadLetter().reason()).isEqualTo("invalid_request");
         assertThat(decoder.decode(rawRecord("a", "{\"request_id\":\"r\",\"user_id\":\"a\",\"inputs\":[\"  \"]}", 1))
                 .deadLetter().reason()).isEqualTo("invalid_request");
+    }
+
+    @Test
+    void aSubmittedAtFarFromTheRecordsTimestampGoesToTheDeadLetters() {
+        long fourYears = 4L * 365 * 86_400_000L;
+        String future = "{\"request_id\":\"r1\",\"user_id\":\"carol\",\"inputs\":[\"x\"],\"submitted_at\":"
+                + (TestRequests.T0 + fourYears) + "}";
+        String past = "{\"request_id\":\"r2\",\"user_id\":\"carol\",\"inputs\":[\"x\"],\"submitted_at\":"
+                + (TestRequests.T0 - 6 * 60_000) + "}";
+        assertThat(decoder.decode(rawRecord("carol", future, 1)).deadLetter().reason())
+                .isEqualTo("submitted_at_out_of_range");
+        assertThat(decoder.decode(rawRecord("carol", past, 2)).deadLetter().reason())
+                .isEqualTo("submitted_at_out_of_range");
+    }
+
+    @Test
+    void aSubmittedAtWithinTheSkewIsKept() {
+        long submittedAt = TestRequests.T0 + 4 * 60_000;
+        RequestDecoder.Outcome outcome = decoder.decode(rawRecord("carol",
+                "{\"request_id\":\"r1\",\"user_id\":\"carol\",\"inputs\":[\"x\"],\"submitted_at\":" + submittedAt + "}", 1));
+        assertThat(outcome.request().submittedAt()).isEqualTo(submittedAt);
     }
 }

@@ -10,8 +10,10 @@ import org.apache.flink.connector.jdbc.JdbcStatementBuilder;
 
 /**
  * How a result becomes its row in {@code inference_results}. The upsert is idempotent by
- * {@code request_id}, and its WHERE clause lets a status only move forward: a replayed or late
- * write never replaces a final status.
+ * {@code request_id} and the <b>last write wins</b>: after a failure Flink replays from the last
+ * checkpoint, and a decision that depends on time or on Redis (deadline, cancel) may come out
+ * differently the second time. The replay's outcome is the one the committed results topic and
+ * the restored quota state reflect, so the row must take it too, never keep the first attempt's.
  *
  * <p>The JDBC sink calls the binder once per record right before it executes the batch; that is
  * where the {@value #SPAN} client span of each request's trace is recorded (tracing on only).
@@ -26,8 +28,7 @@ public final class ResultRows {
                     + " user_id = EXCLUDED.user_id, model = EXCLUDED.model, status = EXCLUDED.status,"
                     + " input_tokens = EXCLUDED.input_tokens, charged_tokens = EXCLUDED.charged_tokens,"
                     + " error_code = EXCLUDED.error_code, submitted_at = EXCLUDED.submitted_at,"
-                    + " completed_at = EXCLUDED.completed_at, embeddings = EXCLUDED.embeddings"
-                    + " WHERE inference_results.status = 'queued'";
+                    + " completed_at = EXCLUDED.completed_at, embeddings = EXCLUDED.embeddings";
 
     public static final String SPAN = "postgres upsert inference_results";
 

@@ -5,6 +5,7 @@ import dev.streaminfer.api.IngestApi;
 import dev.streaminfer.api.auth.ApiKeyStore;
 import dev.streaminfer.jobs.InferenceJob;
 import dev.streaminfer.jobs.JobOptions;
+import dev.streaminfer.jobs.LocalJobState;
 import dev.streaminfer.localstack.LocalStack;
 import dev.streaminfer.localstack.ServiceEndpoints;
 import java.nio.file.Path;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 
 /**
  * Runs the whole system in one process on embedded defaults: Kafka, PostgreSQL and Redis (each
@@ -36,6 +38,7 @@ public final class Quickstart {
 
     public static void main(String[] args) throws Exception {
         boolean demoAndExit = List.of(args).contains("--demo-and-exit");
+        boolean fresh = List.of(args).contains("--fresh");
         Path dataDir = Path.of(System.getProperty("streaminfer.data.dir", ".local-stack")).toAbsolutePath();
         long started = System.nanoTime();
 
@@ -61,7 +64,12 @@ public final class Quickstart {
         }
 
         Map<String, String> environment = endpoints.asEnvironment();
-        Configuration jobConf = JobOptions.resolve(new String[0], environment);
+        LocalJobState jobState = new LocalJobState(dataDir.resolve("flink"));
+        if (fresh) {
+            jobState.delete();
+        }
+        say("  job state   %s", jobState.latest().map(p -> "resuming from " + p).orElse("none kept; starting fresh"));
+        Configuration jobConf = jobState.configure(JobOptions.resolve(new String[0], environment));
         JobClient job = InferenceJob.startLocal(jobConf, WEB_UI_PORT, 2);
         IngestApi api = IngestApi.start(ApiConfig.fromEnvironment(environment).toBuilder().port(API_PORT).build());
 
@@ -76,11 +84,19 @@ public final class Quickstart {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             say("%nshutting down...");
-            shutdown(api, job, stack);
+            shutdown(api, job, jobState, stack);
             stopped.countDown();
         }, "quickstart-shutdown"));
 
-        awaitRunning(job, Duration.ofSeconds(60));
+        try {
+            awaitRunning(job, Duration.ofSeconds(60));
+        } catch (IllegalStateException e) {
+            if (jobState.latest().isPresent()) {
+                say("%nThe job could not resume from its kept state (%s). If this build changed the job's"
+                        + " operators, start over with: bin/quickstart --fresh", e.getMessage());
+            }
+            throw e;
+        }
         say("  flink job   %s (%s)", InferenceJob.JOB_NAME, job.getJobStatus().get());
         say("  ingest api  http://localhost:%d", api.port());
         say("ready in %.1f s%n", (System.nanoTime() - started) / 1e9);
@@ -147,16 +163,24 @@ public final class Quickstart {
         return "postgresql://" + endpoints.postgresUser() + ":" + endpoints.postgresPassword() + "@" + rest;
     }
 
-    private static void shutdown(IngestApi api, JobClient job, LocalStack stack) {
+    private static void shutdown(IngestApi api, JobClient job, LocalJobState jobState, LocalStack stack) {
         try {
             api.close();
         } catch (Exception e) {
             say("  api: %s", e.getMessage());
         }
         try {
-            job.cancel().get(20, TimeUnit.SECONDS);
+            // A savepoint holds the quotas, the buffered requests and the offsets they belong to.
+            String savepoint = job.stopWithSavepoint(false, jobState.savepoints().toUri().toString(),
+                    SavepointFormatType.CANONICAL).get(60, TimeUnit.SECONDS);
+            say("  job state saved: %s", savepoint);
         } catch (Exception e) {
-            say("  job: %s", e.getMessage());
+            say("  job: no savepoint (%s); the next start resumes from the latest checkpoint", e.getMessage());
+            try {
+                job.cancel().get(20, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // already gone
+            }
         }
         stack.close();
         say("stopped.");

@@ -1,0 +1,69 @@
+package dev.streaminfer.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalJobStateTest {
+
+    @TempDir
+    Path folder;
+
+    private Path completed(String relative, String at) throws IOException {
+        Path metadata = folder.resolve(relative).resolve("_metadata");
+        Files.createDirectories(metadata.getParent());
+        Files.writeString(metadata, "state");
+        Files.setLastModifiedTime(metadata, FileTime.from(Instant.parse(at)));
+        return metadata.getParent();
+    }
+
+    @Test
+    void withNothingKeptTheJobStartsFresh() {
+        LocalJobState state = new LocalJobState(folder);
+
+        Configuration conf = state.configure(new Configuration());
+
+        assertThat(state.latest()).isEmpty();
+        assertThat(conf.getOptional(StateRecoveryOptions.SAVEPOINT_PATH)).isEmpty();
+        assertThat(conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).startsWith("file:").contains("checkpoints");
+    }
+
+    @Test
+    void theNewestCheckpointOrSavepointIsResumed() throws IOException {
+        completed("checkpoints/aaaa/chk-7", "2026-12-01T10:00:00Z");
+        Path newest = completed("savepoints/savepoint-aaaa-1", "2026-12-01T10:05:00Z");
+        completed("checkpoints/bbbb/chk-2", "2026-12-01T09:00:00Z");
+        LocalJobState state = new LocalJobState(folder);
+
+        assertThat(state.latest()).contains(newest.toAbsolutePath());
+        assertThat(state.configure(new Configuration()).get(StateRecoveryOptions.SAVEPOINT_PATH))
+                .isEqualTo(newest.toAbsolutePath().toUri().toString());
+    }
+
+    @Test
+    void aCheckpointStillBeingWrittenIsNotResumed() throws IOException {
+        Files.createDirectories(folder.resolve("checkpoints/aaaa/chk-9"));
+        Path done = completed("checkpoints/aaaa/chk-8", "2026-12-01T10:00:00Z");
+
+        assertThat(new LocalJobState(folder).latest()).contains(done.toAbsolutePath());
+    }
+
+    @Test
+    void deleteForgetsEverything() throws IOException {
+        completed("checkpoints/aaaa/chk-7", "2026-12-01T10:00:00Z");
+        LocalJobState state = new LocalJobState(folder);
+
+        state.delete();
+
+        assertThat(state.latest()).isEmpty();
+    }
+}

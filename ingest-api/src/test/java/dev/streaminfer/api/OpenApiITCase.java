@@ -63,8 +63,8 @@ class OpenApiITCase {
             var e = SharedApi.endpoints();
             dev.streaminfer.api.auth.ApiKeyStore.upsert(e.postgresUrl(), e.postgresUser(), e.postgresPassword(), key,
                     user, "user", "free");
-            SharedApi.redis().set(RedisKeys.usage(user), "{\"user_id\":\"" + user + "\",\"remaining_today\":0,"
-                    + "\"resets_at\":\"" + Instant.now().plusSeconds(60) + "\"}", SetArgs.Builder.ex(60));
+            SharedApi.redis().set(RedisKeys.usage(user), new dev.streaminfer.contract.quota.UsageDocument(user, "free",
+                    10_000L, 200_000L, 200_000, 0L, System.currentTimeMillis() + 60_000).encode(), SetArgs.Builder.ex(60));
             return http.post("/v1/inference", key, ok);
         });
         s.put("get /v1/requests/{id} 200", () -> http.get("/v1/requests/" + accepted(SharedApi.ALICE), SharedApi.ALICE));

@@ -1,5 +1,6 @@
 package dev.streaminfer.api;
 
+import dev.streaminfer.contract.quota.UsageDocument;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -57,19 +58,20 @@ class UsageAndQuotaITCase {
         assertThat(usage.path("plan").asText()).isEqualTo("pro");
         assertThat(usage.path("used_today").asLong()).isZero();
         assertThat(Instant.parse(usage.path("resets_at").asText())).isAfter(Instant.now());
-        for (String field : new String[] {"tokens_per_minute", "tokens_per_day", "remaining_today"}) {
-            assertThat(usage.has(field)).as(field).isTrue();
-        }
+        // The pro plan's own limits, not "no limit" (null): 100,000 a minute, 5,000,000 a day.
+        assertThat(usage.path("tokens_per_minute").asLong()).isEqualTo(100_000);
+        assertThat(usage.path("tokens_per_day").asLong()).isEqualTo(5_000_000);
+        assertThat(usage.path("remaining_today").asLong()).isEqualTo(5_000_000);
     }
 
     @Test
     void usage_reads_the_jobs_mirror_and_a_spent_budget_is_a_fast_429() {
         String user = "spent-" + UUID.randomUUID();
         String key = newUserKey(user, "user", "free");
-        String resetsAt = Instant.now().plusSeconds(3600).toString();
-        SharedApi.redis().set(RedisKeys.usage(user), "{\"user_id\":\"" + user + "\",\"plan\":\"free\","
-                + "\"tokens_per_minute\":1000,\"tokens_per_day\":10000,\"used_today\":10000,\"remaining_today\":0,"
-                + "\"resets_at\":\"" + resetsAt + "\"}", SetArgs.Builder.ex(600));
+        long resetsAtMillis = System.currentTimeMillis() + 3_600_000;
+        String resetsAt = Instant.ofEpochMilli(resetsAtMillis).toString();
+        SharedApi.redis().set(RedisKeys.usage(user), new UsageDocument(user, "free", 1000L, 10_000L, 10_000, 0L,
+                resetsAtMillis).encode(), SetArgs.Builder.ex(600));
 
         JsonNode usage = http.get("/v1/usage", key).json();
         assertThat(usage.path("used_today").asLong()).isEqualTo(10000);

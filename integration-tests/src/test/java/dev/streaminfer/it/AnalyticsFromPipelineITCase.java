@@ -14,21 +14,14 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The analysts' views over rows the real pipeline wrote: a known set of requests (completed,
  * rejected for quota, expired, poison) goes through Kafka and the job, and each view must return
  * exactly the numbers worked out by hand below.
  */
-class AnalyticsFromPipelineITCase {
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+class AnalyticsFromPipelineITCase extends PipelineITCaseBase {
 
     private static final String MODEL = "all-minilm-l6-v2-q";
     /** "hello world" → [CLS] hello world [SEP] */

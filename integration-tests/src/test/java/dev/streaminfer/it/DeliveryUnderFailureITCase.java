@@ -12,25 +12,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectMiniCluster;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Nothing lost, nothing doubled: a stream of requests with a failure injected in the middle
  * (a TaskManager killed, PostgreSQL or Redis stopped), then every sink is checked for exactly
  * one outcome per request.
  */
-class DeliveryUnderFailureITCase {
+class DeliveryUnderFailureITCase extends PipelineITCaseBase {
 
     private static final int REQUESTS = 40;
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
     @Test
     void taskManagerFailureLosesAndDuplicatesNothing(@InjectMiniCluster MiniCluster cluster) throws Exception {

@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,11 +31,9 @@ class MetricsExportITCase {
 
     private static final int PROM_PORT = freePort();
 
+    /** The shared cluster shape plus the reporter: its own extension, so this class does not extend the base. */
     @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder()
-                    .setConfiguration(reporterConfiguration(PROM_PORT))
-                    .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension MINI_CLUSTER = PipelineITCaseBase.miniCluster(reporterConfiguration(PROM_PORT));
 
     private final HttpClient http = HttpClient.newHttpClient();
 

@@ -101,9 +101,18 @@ final class PipelineFixture implements AutoCloseable {
         return conf;
     }
 
-    /** Starts the job on the MiniCluster of the test class and waits until it runs. */
+    /** Starts the job on the MiniCluster of the test class ({@link PipelineITCaseBase}) and waits until it runs. */
     JobClient startJob() throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        return startJob(null);
+    }
+
+    /** As {@link #startJob()}, resuming from a savepoint or retained checkpoint when one is given. */
+    JobClient startJob(String restoreFrom) throws Exception {
+        Configuration envConf = new Configuration();
+        if (restoreFrom != null) {
+            envConf.set(org.apache.flink.configuration.StateRecoveryOptions.SAVEPOINT_PATH, restoreFrom);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(envConf);
         env.setParallelism(2);
         InferenceJob.define(env, jobConfiguration());
         job = env.executeAsync(InferenceJob.JOB_NAME + "-" + suffix);
@@ -113,6 +122,22 @@ final class PipelineFixture implements AutoCloseable {
             Thread.sleep(100);
         }
         return job;
+    }
+
+    /** Stops the job with a savepoint under {@code folder}; returns its path. */
+    String stopJobWithSavepoint(java.nio.file.Path folder) throws Exception {
+        String path = job.stopWithSavepoint(false, folder.toUri().toString(),
+                org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get(120, TimeUnit.SECONDS);
+        job = null;
+        return path;
+    }
+
+    /** Closes the API (a new one comes from {@link #startApi()}). */
+    void stopApi() {
+        if (api != null) {
+            api.close();
+            api = null;
+        }
     }
 
     IngestApi startApi() {
@@ -200,11 +225,16 @@ final class PipelineFixture implements AutoCloseable {
     }
 
     void produce(String topic, byte[] key, byte[] value) throws Exception {
+        produce(topic, null, key, value);
+    }
+
+    /** @param timestamp the record's timestamp (null: the producer's clock) */
+    void produce(String topic, Long timestamp, byte[] key, byte[] value) throws Exception {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, services.kafkaBootstrapServers());
         try (KafkaProducer<byte[], byte[]> producer =
                      new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(topic, null, timestamp, key, value)).get(30, TimeUnit.SECONDS);
         }
     }
 
@@ -229,7 +259,8 @@ final class PipelineFixture implements AutoCloseable {
                 InferenceRequest request = new InferenceRequest("req-" + suffix + "-" + textPrefix.hashCode() + "-" + i,
                         user, "all-minilm-l6-v2-q", new String[] {textPrefix + " number " + i}, Priority.NORMAL,
                         System.currentTimeMillis() + 600_000, submittedAt, 0, null);
-                producer.send(new ProducerRecord<>(requestsTopic, user.getBytes(StandardCharsets.UTF_8),
+                // A producer stamps its records when it writes them: the job bounds submitted_at by that.
+                producer.send(new ProducerRecord<>(requestsTopic, null, submittedAt, user.getBytes(StandardCharsets.UTF_8),
                         InferenceRequestCodec.encode(request))).get(30, TimeUnit.SECONDS);
                 ids.add(request.requestId());
             }
@@ -240,7 +271,8 @@ final class PipelineFixture implements AutoCloseable {
     /** Writes the given requests, in order, keyed by their user. */
     void produceRequests(List<InferenceRequest> requests) throws Exception {
         for (InferenceRequest request : requests) {
-            produce(requestsTopic, request.userId().getBytes(StandardCharsets.UTF_8), InferenceRequestCodec.encode(request));
+            produce(requestsTopic, request.submittedAt() > 0 ? request.submittedAt() : null,
+                    request.userId().getBytes(StandardCharsets.UTF_8), InferenceRequestCodec.encode(request));
         }
     }
 

@@ -18,18 +18,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectMiniCluster;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Token accounting over the real pipeline: exact under a TaskManager failure, and end to end through the API. */
-class QuotaITCase {
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+class QuotaITCase extends PipelineITCaseBase {
 
     /** "hello world" is [CLS] hello world [SEP]: 4 tokens with the MiniLM tokenizer. */
     private static final int HELLO_WORLD_TOKENS = 4;

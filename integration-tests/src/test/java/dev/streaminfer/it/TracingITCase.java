@@ -22,12 +22,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One request over the real pipeline yields one connected trace: the client's traceparent → the
@@ -36,15 +33,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * the PostgreSQL upsert span of its row (a client span, child of the produce span).
  * Spans go to the SDK's in-memory exporter, installed in the JVM that runs API and MiniCluster.
  */
-class TracingITCase {
+class TracingITCase extends PipelineITCaseBase {
 
     private static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("request_id");
     private static final String CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
     private static final String CLIENT_TRACEPARENT = "00-" + CLIENT_TRACE + "-00f067aa0ba902b7-01";
-
-    @RegisterExtension
-    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
     private static final InMemorySpanExporter SPANS = InMemorySpanExporter.create();
 

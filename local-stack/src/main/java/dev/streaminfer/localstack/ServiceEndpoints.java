@@ -34,6 +34,15 @@ public record ServiceEndpoints(
     }
 
     /** Host part of {@link #redisUrl()}, for clients that want host and port separately. */
+    /** A data source for the PostgreSQL database (no pool: for tests and one-off tools). */
+    public javax.sql.DataSource postgresDataSource() {
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setUrl(postgresUrl);
+        ds.setUser(postgresUser);
+        ds.setPassword(postgresPassword);
+        return ds;
+    }
+
     public String redisHost() {
         return URI.create(redisUrl).getHost();
     }

@@ -13,7 +13,6 @@ import java.util.UUID;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /** The key directory contract against the real {@code api_keys} table. */
 class ApiKeyStoreITCase extends KeyDirectoryContract {
@@ -25,11 +24,7 @@ class ApiKeyStoreITCase extends KeyDirectoryContract {
     @BeforeAll
     static void setUp() {
         e = TestServices.get().endpoints();
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(e.postgresUrl());
-        ds.setUser(e.postgresUser());
-        ds.setPassword(e.postgresPassword());
-        dataSource = ds;
+        dataSource = e.postgresDataSource();
         store = new ApiKeyStore(dataSource);
     }
 

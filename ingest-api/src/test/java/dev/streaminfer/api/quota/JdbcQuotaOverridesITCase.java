@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeAll;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /** The overrides contract against the real {@code api_quota_overrides} and {@code api_keys} tables. */
 class JdbcQuotaOverridesITCase extends QuotaOverridesContract {
@@ -19,11 +18,7 @@ class JdbcQuotaOverridesITCase extends QuotaOverridesContract {
     @BeforeAll
     static void setUp() {
         ServiceEndpoints e = TestServices.get().endpoints();
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(e.postgresUrl());
-        ds.setUser(e.postgresUser());
-        ds.setPassword(e.postgresPassword());
-        dataSource = ds;
+        dataSource = e.postgresDataSource();
         overrides = new JdbcQuotaOverrides(dataSource);
     }
 

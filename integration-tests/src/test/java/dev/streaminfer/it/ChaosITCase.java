@@ -1,0 +1,337 @@
+package dev.streaminfer.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.streaminfer.api.auth.ApiKeyStore;
+import dev.streaminfer.contract.quota.UsageDocument;
+import dev.streaminfer.contract.redis.RedisKeys;
+import dev.streaminfer.contract.registry.ModelRegistry;
+import dev.streaminfer.contract.registry.ModelTokenizer;
+import dev.streaminfer.contract.serde.ResultDocumentCodec;
+import dev.streaminfer.localstack.ServiceControl;
+import dev.streaminfer.localstack.TestServices;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The chaos run ({@code bin/chaos}; a short mode runs in {@code bin/test}). A steady, bounded load
+ * goes through the real API while faults are injected one after another: a TaskManager killed,
+ * PostgreSQL stopped, Redis stopped, the Kafka broker restarted, poison and maximum-size records,
+ * and a full restart (API and job stopped with a savepoint, every service restarted, all resumed).
+ *
+ * <p>Afterwards every acknowledged request is checked against sources independent of the job's
+ * own bookkeeping: its PostgreSQL row, its Redis document and its records in the
+ * {@code read_committed} results topic must each exist once and agree on the status and the
+ * charge; a completed request must be charged exactly its input tokens as this test counts them
+ * with the model's tokenizer from the texts it sent; per user, PostgreSQL's charged tokens must
+ * equal the job's quota state as its usage document shows it. Any 5xx but a 503 is unexpected.
+ * The matrix (fault x lost / doubled / double-charged / mismatched / unexpected 5xx) is printed
+ * and written to {@code target/chaos/chaos.json}.
+ */
+class ChaosITCase extends PipelineITCaseBase {
+
+    /** {@code full}: 30 s outages, as bin/chaos runs it; anything else: the short CI mode. */
+    private static final boolean FULL = "full".equals(System.getProperty("streaminfer.chaos.mode"));
+    private static final Duration OUTAGE = FULL ? Duration.ofSeconds(30) : Duration.ofSeconds(8);
+    private static final Duration SETTLE = FULL ? Duration.ofSeconds(20) : Duration.ofSeconds(5);
+    private static final int USERS = 4;
+    private static final long LOAD_PERIOD_MS = 200;
+
+    private static final List<String> COLUMNS = List.of("acknowledged", "lost", "doubled", "double_charged",
+            "mismatched", "unexpected_5xx");
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final Random random = new Random(42);
+    private final List<Sent> sent = new CopyOnWriteArrayList<>();
+    private final Map<String, Integer> unexpected5xx = new ConcurrentHashMap<>();
+    private volatile String phase = "steady load";
+    private volatile int apiPort;
+
+    /** One acknowledged request: who sent it, what, and during which fault. */
+    private record Sent(String phase, String userId, String requestId, List<String> inputs) {}
+
+    @TempDir
+    Path savepoints;
+
+    @Test
+    void everyAcknowledgedRequestHasOneOutcomeEverywhereAfterEveryFault(@InjectMiniCluster MiniCluster cluster)
+            throws Exception {
+        ServiceControl control = TestServices.get().control();
+        try (PipelineFixture fixture = new PipelineFixture()) {
+            List<String[]> users = users(fixture);
+            fixture.startJob();
+            apiPort = fixture.startApi().port();
+            ScheduledExecutorService load = Executors.newSingleThreadScheduledExecutor();
+            load.scheduleAtFixedRate(() -> sendOne(users, List.of(randomText())), 0, LOAD_PERIOD_MS, TimeUnit.MILLISECONDS);
+            List<String> phases = new ArrayList<>();
+            try {
+                run(phases, "steady load", () -> {});
+                run(phases, "taskmanager killed", () -> {
+                    cluster.terminateTaskManager(0).get();
+                    Thread.sleep(SETTLE.toMillis());
+                    cluster.startTaskManager();
+                });
+                run(phases, "postgresql stopped", () -> outage(control::stopPostgres, control::startPostgres));
+                run(phases, "redis stopped", () -> outage(control::stopRedis, control::startRedis));
+                run(phases, "kafka broker restarted", () -> outage(control::stopKafka, control::startKafka));
+                run(phases, "poison and maximum-size records", () -> {
+                    for (String poison : List.of("not json", "{}", "[]", "{\"request_id\":1}", "null")) {
+                        fixture.produce(fixture.requestsTopic, "u".getBytes(StandardCharsets.UTF_8),
+                                poison.getBytes(StandardCharsets.UTF_8));
+                    }
+                    List<String> maximum = new ArrayList<>();
+                    for (int i = 0; i < 256; i++) {
+                        maximum.add("maximum size request, input " + i);
+                    }
+                    sendOne(users, maximum);
+                });
+                run(phases, "full restart", () -> {
+                    fixture.stopApi();
+                    String savepoint = fixture.stopJobWithSavepoint(savepoints);
+                    control.stopKafka();
+                    control.stopPostgres();
+                    control.stopRedis();
+                    control.startKafka();
+                    control.startPostgres();
+                    control.startRedis();
+                    fixture.startJob(savepoint);
+                    apiPort = fixture.startApi().port();
+                });
+            } finally {
+                load.shutdownNow();
+                load.awaitTermination(10, TimeUnit.SECONDS);
+                control.startKafka();
+                control.startPostgres();
+                control.startRedis();
+            }
+
+            Map<String, Map<String, Integer>> matrix = check(fixture, users, phases);
+            report(matrix);
+            for (Map.Entry<String, Map<String, Integer>> row : matrix.entrySet()) {
+                assertThat(row.getValue()).as(row.getKey())
+                        .containsEntry("lost", 0).containsEntry("doubled", 0).containsEntry("double_charged", 0)
+                        .containsEntry("mismatched", 0).containsEntry("unexpected_5xx", 0);
+            }
+            assertThat(matrix.values().stream().mapToInt(r -> r.get("acknowledged")).sum())
+                    .as("requests acknowledged in all").isGreaterThan(phases.size() * 5);
+        }
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private void run(List<String> phases, String name, Step fault) throws Exception {
+        phase = name;
+        phases.add(name);
+        fault.run();
+        Thread.sleep(SETTLE.toMillis());
+    }
+
+    private static void outage(Runnable stop, Runnable start) throws InterruptedException {
+        stop.run();
+        try {
+            Thread.sleep(OUTAGE.toMillis());
+        } finally {
+            start.run();
+        }
+    }
+
+    /** USERS users on the pro plan, as {userId, apiKey}. */
+    private static List<String[]> users(PipelineFixture fixture) {
+        List<String[]> users = new ArrayList<>();
+        for (int i = 0; i < USERS; i++) {
+            String userId = fixture.userId + "-chaos-" + i;
+            String key = "chaos-key-" + UUID.randomUUID();
+            ApiKeyStore.upsert(fixture.services.postgresUrl(), fixture.services.postgresUser(),
+                    fixture.services.postgresPassword(), key, userId, "user", "pro");
+            users.add(new String[] {userId, key});
+        }
+        return users;
+    }
+
+    private String randomText() {
+        String[] words = {"stream", "flink", "quota", "kafka", "ünïcode", "embedding", "batch", "replay", "state"};
+        StringBuilder text = new StringBuilder();
+        for (int i = 0, n = 1 + random.nextInt(12); i < n; i++) {
+            text.append(words[random.nextInt(words.length)]).append(' ');
+        }
+        return text.toString().trim();
+    }
+
+    /** Sends one request as a random user; remembers it if the API acknowledged it. */
+    private void sendOne(List<String[]> users, List<String> inputs) {
+        String[] user = users.get(random.nextInt(users.size()));
+        String currentPhase = phase;
+        try {
+            ObjectNode body = json.createObjectNode();
+            ArrayNode array = body.putArray("inputs");
+            inputs.forEach(array::add);
+            body.put("timeout_ms", 3_600_000);
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                            URI.create("http://localhost:" + apiPort + "/v1/inference"))
+                    .timeout(Duration.ofSeconds(10))
+                    .header("Authorization", "Bearer " + user[1]).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 202) {
+                sent.add(new Sent(currentPhase, user[0], json.readTree(response.body()).path("request_id").asText(),
+                        inputs));
+            } else if (response.statusCode() >= 500 && response.statusCode() != 503) {
+                unexpected5xx.merge(currentPhase, 1, Integer::sum);
+            }
+        } catch (Exception e) {
+            // connection refused while the API restarts: nothing was acknowledged
+        }
+    }
+
+    /** The matrix, checked from PostgreSQL, Redis and the committed results topic. */
+    private Map<String, Map<String, Integer>> check(PipelineFixture fixture, List<String[]> users, List<String> phases)
+            throws Exception {
+        List<String> ids = sent.stream().map(Sent::requestId).toList();
+        Map<String, Long> rows = fixture.rowCounts(ids);
+        long deadline = System.nanoTime() + Duration.ofSeconds(240).toNanos();
+        while (rows.size() < ids.size() && System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            rows = fixture.rowCounts(ids);
+        }
+        Map<String, String[]> postgres = postgresRows(fixture, ids);
+        Map<String, List<JsonNode>> committed = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : fixture.consume(fixture.resultsTopic,
+                records -> records.stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).distinct().count()
+                        >= ids.size(), Duration.ofSeconds(120))) {
+            committed.computeIfAbsent(new String(record.key(), StandardCharsets.UTF_8), k -> new ArrayList<>())
+                    .add(ResultDocumentCodec.toJson(ResultDocumentCodec.decode(record.value())));
+        }
+        ModelTokenizer tokenizer = ModelTokenizer.load(ModelRegistry.ALL_MINILM_L6_V2_Q);
+
+        Map<String, Map<String, Integer>> matrix = new LinkedHashMap<>();
+        for (String name : phases) {
+            Map<String, Integer> row = new LinkedHashMap<>();
+            COLUMNS.forEach(c -> row.put(c, 0));
+            row.put("unexpected_5xx", unexpected5xx.getOrDefault(name, 0));
+            matrix.put(name, row);
+        }
+        for (Sent s : sent) {
+            Map<String, Integer> row = matrix.get(s.phase());
+            row.merge("acknowledged", 1, Integer::sum);
+            String[] pg = postgres.get(s.requestId());
+            String redis = fixture.redisGet(RedisKeys.result(s.requestId()));
+            List<JsonNode> kafka = committed.getOrDefault(s.requestId(), List.of());
+            if (pg == null || redis == null || kafka.isEmpty()) {
+                row.merge("lost", 1, Integer::sum);
+                continue;
+            }
+            if (kafka.size() > 1) {
+                row.merge("doubled", 1, Integer::sum);
+            }
+            JsonNode redisDoc = json.readTree(redis);
+            String status = pg[0];
+            long charged = Long.parseLong(pg[1]);
+            boolean agree = status.equals(redisDoc.path("status").asText())
+                    && kafka.stream().allMatch(k -> status.equals(k.path("status").asText())
+                            && k.path("usage").path("charged_tokens").asLong() == charged)
+                    && redisDoc.path("usage").path("charged_tokens").asLong() == charged;
+            if (!agree) {
+                row.merge("mismatched", 1, Integer::sum);
+            }
+            long counted = s.inputs().stream().mapToLong(tokenizer::countTokens).sum();
+            long owed = status.equals("completed") ? counted : 0;
+            if (charged > owed) {
+                row.merge("double_charged", 1, Integer::sum);
+            } else if (charged < owed) {
+                row.merge("mismatched", 1, Integer::sum);
+            }
+        }
+        // Per user: what PostgreSQL bills = what the job's quota state holds (its usage document).
+        Map<String, Integer> all = new LinkedHashMap<>();
+        COLUMNS.forEach(c -> all.put(c, 0));
+        for (String[] user : users) {
+            long billed = chargedToday(fixture, user[0]);
+            long usage = UsageDocument.decode(fixture.redisGet(RedisKeys.usage(user[0])))
+                    .map(UsageDocument::usedToday).orElse(-1L);
+            if (billed != usage) {
+                all.merge("mismatched", 1, Integer::sum);
+            }
+        }
+        matrix.put("per-user totals (all faults)", all);
+        tokenizer.close();
+        return matrix;
+    }
+
+    private static Map<String, String[]> postgresRows(PipelineFixture fixture, List<String> ids) throws Exception {
+        Map<String, String[]> rows = new HashMap<>();
+        try (Connection c = fixture.postgres(); PreparedStatement s = c.prepareStatement(
+                "SELECT request_id, status, charged_tokens FROM inference_results WHERE request_id = ANY (?)"
+                        + " AND status <> 'queued'")) {
+            s.setArray(1, c.createArrayOf("text", ids.toArray()));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    rows.put(r.getString(1), new String[] {r.getString(2), r.getString(3)});
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static long chargedToday(PipelineFixture fixture, String userId) throws Exception {
+        try (Connection c = fixture.postgres(); PreparedStatement s = c.prepareStatement(
+                "SELECT coalesce(sum(charged_tokens), 0) FROM inference_results WHERE user_id = ?"
+                        + " AND submitted_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'")) {
+            s.setString(1, userId);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getLong(1);
+            }
+        }
+    }
+
+    private void report(Map<String, Map<String, Integer>> matrix) throws Exception {
+        StringBuilder table = new StringBuilder(String.format("%nchaos run (%s mode, outages %d s)%n%-34s",
+                FULL ? "full" : "short", OUTAGE.toSeconds(), "fault"));
+        COLUMNS.forEach(c -> table.append(String.format(" %15s", c)));
+        matrix.forEach((fault, row) -> {
+            table.append(String.format("%n%-34s", fault));
+            COLUMNS.forEach(c -> table.append(String.format(" %15d", row.get(c))));
+        });
+        System.out.println(table);
+        Path out = Path.of("target", "chaos", "chaos.json");
+        Files.createDirectories(out.getParent());
+        ObjectNode doc = json.createObjectNode();
+        doc.put("mode", FULL ? "full" : "short");
+        doc.put("outage_seconds", OUTAGE.toSeconds());
+        doc.set("matrix", json.valueToTree(matrix));
+        Files.writeString(out, json.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+    }
+}

@@ -23,8 +23,8 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
+import dev.streaminfer.localstack.Provisioning;
+import dev.streaminfer.localstack.TopicSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -92,20 +92,18 @@ final class PipelinePoint {
                double openFactor, double openSeconds) throws Exception {
         String suffix = label + "-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
         String requestsTopic = "bench-requests-" + suffix;
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", services.kafkaBootstrapServers()))) {
-            admin.createTopics(List.of(
-                    new NewTopic(requestsTopic, PARALLELISM, (short) 1),
-                    new NewTopic("bench-results-" + suffix, PARALLELISM, (short) 1),
-                    new NewTopic("bench-dlq-" + suffix, 1, (short) 1),
-                    new NewTopic("bench-quota-" + suffix, PARALLELISM, (short) 1)
-                            .configs(Map.of("cleanup.policy", "compact"))))
-                    .all().get(30, TimeUnit.SECONDS);
-        }
+        Provisioning.createTopics(services.kafkaBootstrapServers(), List.of(
+                TopicSpec.of(requestsTopic, PARALLELISM),
+                TopicSpec.of("bench-results-" + suffix, PARALLELISM).withMaxMessageBytes(Provisioning.MAX_MESSAGE_BYTES),
+                TopicSpec.of("bench-dlq-" + suffix, 1).withMaxMessageBytes(Provisioning.MAX_MESSAGE_BYTES),
+                TopicSpec.compacted("bench-quota-" + suffix, PARALLELISM),
+                TopicSpec.of("bench-refunds-" + suffix, PARALLELISM)));
         Map<String, String> options = new LinkedHashMap<>();
         options.put(JobOptions.REQUESTS_TOPIC.key(), requestsTopic);
         options.put(JobOptions.RESULTS_TOPIC.key(), "bench-results-" + suffix);
         options.put(JobOptions.DLQ_TOPIC.key(), "bench-dlq-" + suffix);
         options.put(JobOptions.QUOTA_UPDATES_TOPIC.key(), "bench-quota-" + suffix);
+        options.put(JobOptions.QUOTA_REFUNDS_TOPIC.key(), "bench-refunds-" + suffix);
         options.put(JobOptions.KAFKA_GROUP_ID.key(), "bench-" + suffix);
         options.put(JobOptions.TRANSACTIONAL_ID_PREFIX.key(), "bench-" + suffix);
         options.put(JobOptions.QUOTA_DEFAULT_PLAN.key(), "unlimited");

@@ -2,6 +2,7 @@ package dev.streaminfer.api;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.streaminfer.api.kafka.KafkaRequestLookup;
 import dev.streaminfer.api.kafka.KafkaRequestPublisher;
 import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.contract.registry.ModelSpec;
@@ -23,7 +24,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The API's connections to the outside: the models' tokenizers, PostgreSQL, Redis and Kafka. Each
+ * The API's connections to the outside: the models' tokenizers, PostgreSQL, Redis and Kafka (a
+ * producer, and a consumer that only looks requests up). Each
  * is registered in {@code resources} as it opens, so a failure part way closes what was opened.
  */
 record ApiClients(
@@ -32,7 +34,8 @@ record ApiClients(
         HikariDataSource dataSource,
         RedisClient redisClient,
         StatefulRedisConnection<String, String> redis,
-        KafkaRequestPublisher publisher) {
+        KafkaRequestPublisher publisher,
+        KafkaRequestLookup lookup) {
 
     /** @param kafkaProduced told of every Kafka write (topic, time, outcome) */
     static ApiClients open(ApiConfig config, List<AutoCloseable> resources, KafkaRequestPublisher.ProduceListener kafkaProduced) {
@@ -65,7 +68,11 @@ record ApiClients(
         KafkaRequestPublisher publisher = new KafkaRequestPublisher(config.kafkaBootstrapServers(),
                 config.requestsTopic(), config.quotaUpdatesTopic(), config.kafkaTimeout(), kafkaProduced);
         resources.add(publisher);
-        return new ApiClients(registry, tokenizers, dataSource, redisClient, redis, publisher);
+        // Reads inference-requests only to settle writes whose outcome is unknown (rare).
+        KafkaRequestLookup lookup = new KafkaRequestLookup(config.kafkaBootstrapServers(), config.requestsTopic(),
+                config.kafkaTimeout());
+        resources.add(lookup);
+        return new ApiClients(registry, tokenizers, dataSource, redisClient, redis, publisher, lookup);
     }
 
     private static HikariDataSource postgres(ApiConfig config) {

@@ -19,6 +19,13 @@ public record ApiError(int status, String code, String message, long retryAfterS
     public static final String INTERNAL = "internal_error";
     /** The same Idempotency-Key is still being processed by a concurrent request. */
     public static final String IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress";
+    /** The same Idempotency-Key was already used for a request with a different body (422). */
+    public static final String IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused";
+    /**
+     * Kafka did not confirm a write that it may nevertheless hold (a timeout after the record was
+     * handed to the producer): neither "accepted" nor "nothing was accepted" would be true (503).
+     */
+    public static final String OUTCOME_UNKNOWN = "outcome_unknown";
 
     public ApiError(int status, String code, String message) {
         this(status, code, message, 0);
@@ -58,5 +65,10 @@ public record ApiError(int status, String code, String message, long retryAfterS
 
     public static ApiError kafkaUnavailable(String message) {
         return new ApiError(503, ErrorCode.KAFKA_UNAVAILABLE.code(), message, 1);
+    }
+
+    /** 503 {@link #OUTCOME_UNKNOWN}: retry after {@code retryAfterSeconds} (at least 1). */
+    public static ApiError outcomeUnknown(String message, long retryAfterSeconds) {
+        return new ApiError(503, OUTCOME_UNKNOWN, message, Math.max(1, retryAfterSeconds));
     }
 }

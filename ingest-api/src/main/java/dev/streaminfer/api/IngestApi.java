@@ -98,9 +98,11 @@ public final class IngestApi implements AutoCloseable {
 
         Authenticator authenticator = new Authenticator(new ApiKeyStore(clients.dataSource()), config.keyCacheTtl());
         InferenceBodyParser parser = new InferenceBodyParser(clients.registry(), clients.tokenizers()::get);
-        IdempotencyKeys idempotency = new IdempotencyKeys(store, config.idempotencyTtl(),
-                config.kafkaTimeout().multipliedBy(2).plusSeconds(5), config.kafkaTimeout().plusSeconds(1), clock,
-                Thread::sleep);
+        // An owner is done within two Redis round trips and the Kafka bound (plus slack); Kafka may
+        // still append a write it gave up on for about one Kafka timeout.
+        IdempotencyKeys idempotency = new IdempotencyKeys(store, clients.lookup(), config.idempotencyTtl(),
+                config.redisTimeout().multipliedBy(2).plus(config.kafkaTimeout()).plusSeconds(2),
+                config.kafkaTimeout(), config.kafkaTimeout().plusSeconds(1), clock, Thread::sleep);
         InferenceService inference = new InferenceService(store, publisher, idempotency,
                 readiness::kafkaReachable, clock, config.kafkaTimeout(), config.markerTtl());
         RequestService requests = new RequestService(store, publisher, clock, config.kafkaTimeout(),

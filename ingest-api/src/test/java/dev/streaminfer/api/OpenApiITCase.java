@@ -55,6 +55,12 @@ class OpenApiITCase {
                     "pending:someone-else:" + (System.currentTimeMillis() + 3_600_000L), SetArgs.Builder.ex(60));
             return http.post("/v1/inference", SharedApi.ALICE, ok, "Idempotency-Key", key);
         });
+        s.put("post /v1/inference 422", () -> {
+            String key = "reused-" + UUID.randomUUID();
+            http.post("/v1/inference", SharedApi.ALICE, ok, "Idempotency-Key", key);
+            return http.post("/v1/inference", SharedApi.ALICE, "{\"inputs\":[\"something else\"]}",
+                    "Idempotency-Key", key);
+        });
         s.put("post /v1/inference 413", () -> http.post("/v1/inference", SharedApi.ALICE,
                 "{\"inputs\":[\"" + "a".repeat(1 << 20) + "\"]}"));
         s.put("post /v1/inference 429", () -> {

@@ -22,7 +22,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Usage, the fast 429, admin quota updates and key revocation, over the real services. */
+/**
+ * Usage, the fast 429 (a request that does not fit what is left), admin quota updates (unknown
+ * plans refused) and key revocation, over the real services.
+ */
 class UsageAndQuotaITCase {
 
     private static TestHttp http;
@@ -84,6 +87,86 @@ class UsageAndQuotaITCase {
         assertThat(Long.parseLong(r.header("Retry-After"))).isBetween(3590L, 3600L);
         assertThat(requests.collect(rec -> new String(rec.key(), StandardCharsets.UTF_8).equals(user),
                 Duration.ofSeconds(1))).isEmpty();
+    }
+
+    private static void mirror(String user, long tokensPerMinute, long tokensPerDay, long usedToday, long resetsAt) {
+        SharedApi.redis().set(RedisKeys.usage(user), new UsageDocument(user, "free", tokensPerMinute, tokensPerDay,
+                usedToday, Math.max(0, tokensPerDay - usedToday), resetsAt).encode(), SetArgs.Builder.ex(600));
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> requestsOf(String user) {
+        return requests.collect(rec -> new String(rec.key(), StandardCharsets.UTF_8).equals(user), Duration.ofSeconds(1));
+    }
+
+    @Test
+    void a_request_larger_than_what_is_left_today_is_a_fast_429_before_the_budget_is_spent() {
+        // A 1,000-token day with 999 used: remaining_today is 1, not 0, and no request fits it.
+        String user = "nearly-spent-" + UUID.randomUUID();
+        String key = newUserKey(user, "user", "free");
+        long resetsAt = System.currentTimeMillis() + 3_600_000;
+        mirror(user, 10_000, 1_000, 999, resetsAt);
+
+        TestHttp.Response refused = http.post("/v1/inference", key, "{\"inputs\":[\"sixteen tokens or so\"]}");
+
+        assertThat(refused.status()).as(refused.body()).isEqualTo(429);
+        assertThat(refused.errorCode()).isEqualTo("quota_exceeded");
+        assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(3590L, 3600L);
+        assertThat(refused.json().path("error").path("message").asText()).contains("1 of 1000");
+        assertThat(requestsOf(user)).isEmpty();
+
+        mirror(user, 10_000, 1_000, 900, resetsAt);
+        assertThat(http.post("/v1/inference", key, "{\"inputs\":[\"sixteen tokens or so\"]}").status())
+                .as("it fits what is left").isEqualTo(202);
+        assertThat(requestsOf(user)).hasSize(1);
+    }
+
+    @Test
+    void a_request_larger_than_the_minute_capacity_is_429_without_retry_after() {
+        String user = "tiny-minute-" + UUID.randomUUID();
+        String key = newUserKey(user, "user", "free");
+        mirror(user, 2, 1_000, 0, System.currentTimeMillis() + 3_600_000);
+
+        TestHttp.Response refused = http.post("/v1/inference", key, "{\"inputs\":[\"more than two tokens\"]}");
+
+        assertThat(refused.status()).as(refused.body()).isEqualTo(429);
+        assertThat(refused.errorCode()).isEqualTo("quota_exceeded");
+        assertThat(refused.header("Retry-After")).as("no wait helps").isNull();
+        assertThat(refused.json().path("error").path("message").asText()).contains("per minute").contains("never");
+        assertThat(requestsOf(user)).isEmpty();
+    }
+
+    @Test
+    void an_unknown_plan_is_400_unknown_plan_and_changes_nothing() throws Exception {
+        String user = "unknown-plan-" + UUID.randomUUID();
+
+        TestHttp.Response r = http.put("/v1/admin/quotas/" + user, SharedApi.ADMIN, "{\"plan\":\"gold\"}");
+
+        assertThat(r.status()).as(r.body()).isEqualTo(400);
+        assertThat(r.errorCode()).isEqualTo("unknown_plan");
+        assertThat(quotaUpdates.collect(rec -> new String(rec.key(), StandardCharsets.UTF_8).equals(user),
+                Duration.ofSeconds(1))).isEmpty();
+        var e = SharedApi.endpoints();
+        try (Connection c = DriverManager.getConnection(e.postgresUrl(), e.postgresUser(), e.postgresPassword());
+             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM api_quota_overrides WHERE user_id = ?")) {
+            ps.setString(1, user);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void a_plan_named_in_capitals_is_applied_as_the_job_reads_it() throws Exception {
+        String user = "capital-plan-" + UUID.randomUUID();
+
+        TestHttp.Response r = http.put("/v1/admin/quotas/" + user, SharedApi.ADMIN, "{\"plan\":\"PRO\"}");
+
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().path("plan").asText()).isEqualTo("pro");
+        QuotaUpdateCodec.Decoded sent = QuotaUpdateCodec.decode(quotaUpdates.await(
+                rec -> new String(rec.key(), StandardCharsets.UTF_8).equals(user), 1, Duration.ofSeconds(10))
+                .get(0).value(), 0);
+        assertThat(sent.update().plan()).isEqualTo("pro");
     }
 
     @Test

@@ -75,6 +75,8 @@ class ChaosITCase extends PipelineITCaseBase {
     private final Random random = new Random(42);
     private final List<Sent> sent = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> unexpected5xx = new ConcurrentHashMap<>();
+    /** What each non-zero cell stands for: request ids and the sink that disagreed, per-user totals. */
+    private final List<String> findings = new CopyOnWriteArrayList<>();
     private volatile String phase = "steady load";
     private volatile int apiPort;
 
@@ -251,6 +253,9 @@ class ChaosITCase extends PipelineITCaseBase {
             List<JsonNode> kafka = committed.getOrDefault(s.requestId(), List.of());
             if (pg == null || redis == null || kafka.isEmpty()) {
                 row.merge("lost", 1, Integer::sum);
+                findings.add("lost " + s.requestId() + " (" + s.inputs().size() + " inputs): postgres="
+                        + (pg == null ? "missing" : pg[0]) + " redis=" + (redis == null ? "missing" : "present")
+                        + " kafka=" + kafka.size());
                 continue;
             }
             if (kafka.size() > 1) {
@@ -265,6 +270,8 @@ class ChaosITCase extends PipelineITCaseBase {
                     && redisDoc.path("usage").path("charged_tokens").asLong() == charged;
             if (!agree) {
                 row.merge("mismatched", 1, Integer::sum);
+                findings.add("mismatched " + s.requestId() + ": postgres=" + status + "/" + charged + " redis="
+                        + redisDoc.path("status").asText() + " kafka=" + kafka.stream().map(k -> k.path("status").asText()).toList());
             }
             long counted = s.inputs().stream().mapToLong(tokenizer::countTokens).sum();
             long owed = status.equals("completed") ? counted : 0;
@@ -278,11 +285,18 @@ class ChaosITCase extends PipelineITCaseBase {
         Map<String, Integer> all = new LinkedHashMap<>();
         COLUMNS.forEach(c -> all.put(c, 0));
         for (String[] user : users) {
-            long billed = chargedToday(fixture, user[0]);
-            long usage = UsageDocument.decode(fixture.redisGet(RedisKeys.usage(user[0])))
-                    .map(UsageDocument::usedToday).orElse(-1L);
+            // Refunds reach the quota state one checkpoint later than the rows: allow them time.
+            long billed = -1;
+            long usage = -2;
+            for (long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                 billed != usage && System.nanoTime() < until; Thread.sleep(500)) {
+                billed = chargedToday(fixture, user[0]);
+                usage = UsageDocument.decode(fixture.redisGet(RedisKeys.usage(user[0])))
+                        .map(UsageDocument::usedToday).orElse(-1L);
+            }
             if (billed != usage) {
                 all.merge("mismatched", 1, Integer::sum);
+                findings.add("user " + user[0] + ": postgres charged today " + billed + ", usage document used_today " + usage);
             }
         }
         matrix.put("per-user totals (all faults)", all);
@@ -325,6 +339,7 @@ class ChaosITCase extends PipelineITCaseBase {
             table.append(String.format("%n%-34s", fault));
             COLUMNS.forEach(c -> table.append(String.format(" %15d", row.get(c))));
         });
+        findings.forEach(f -> table.append(String.format("%n  %s", f)));
         System.out.println(table);
         Path out = Path.of("target", "chaos", "chaos.json");
         Files.createDirectories(out.getParent());
@@ -332,6 +347,7 @@ class ChaosITCase extends PipelineITCaseBase {
         doc.put("mode", FULL ? "full" : "short");
         doc.put("outage_seconds", OUTAGE.toSeconds());
         doc.set("matrix", json.valueToTree(matrix));
+        doc.set("findings", json.valueToTree(findings));
         Files.writeString(out, json.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
     }
 }

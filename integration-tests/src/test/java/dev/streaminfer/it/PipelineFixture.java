@@ -7,6 +7,7 @@ import dev.streaminfer.api.IngestApi;
 import dev.streaminfer.api.auth.ApiKeyStore;
 import dev.streaminfer.jobs.InferenceJob;
 import dev.streaminfer.jobs.JobOptions;
+import dev.streaminfer.localstack.Provisioning;
 import dev.streaminfer.localstack.ServiceEndpoints;
 import dev.streaminfer.localstack.TestServices;
 import io.lettuce.core.RedisClient;
@@ -62,6 +63,7 @@ final class PipelineFixture implements AutoCloseable {
     final String resultsTopic = "inference-results-" + suffix;
     final String dlqTopic = "inference-dlq-" + suffix;
     final String quotaTopic = "quota-updates-" + suffix;
+    final String refundsTopic = "quota-refunds-" + suffix;
     final String userId = "user-" + suffix;
     final String apiKey = "key-" + UUID.randomUUID();
     final String adminKey = "admin-key-" + UUID.randomUUID();
@@ -77,9 +79,13 @@ final class PipelineFixture implements AutoCloseable {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, services.kafkaBootstrapServers()))) {
             admin.createTopics(List.of(
                     new NewTopic(requestsTopic, 4, (short) 1),
-                    new NewTopic(resultsTopic, 4, (short) 1),
-                    new NewTopic(dlqTopic, 1, (short) 1),
-                    new NewTopic(quotaTopic, 4, (short) 1).configs(Map.of("cleanup.policy", "compact"))))
+                    // the results and DLQ topics take the largest result, as the local stack's do
+                    new NewTopic(resultsTopic, 4, (short) 1).configs(Map.of("max.message.bytes",
+                            Integer.toString(Provisioning.MAX_MESSAGE_BYTES))),
+                    new NewTopic(dlqTopic, 1, (short) 1).configs(Map.of("max.message.bytes",
+                            Integer.toString(Provisioning.MAX_MESSAGE_BYTES))),
+                    new NewTopic(quotaTopic, 4, (short) 1).configs(Map.of("cleanup.policy", "compact")),
+                    new NewTopic(refundsTopic, 4, (short) 1)))
                     .all().get(30, TimeUnit.SECONDS);
         }
         ApiKeyStore.upsert(services.postgresUrl(), services.postgresUser(), services.postgresPassword(),
@@ -95,6 +101,7 @@ final class PipelineFixture implements AutoCloseable {
                 "--" + JobOptions.RESULTS_TOPIC.key(), resultsTopic,
                 "--" + JobOptions.DLQ_TOPIC.key(), dlqTopic,
                 "--" + JobOptions.QUOTA_UPDATES_TOPIC.key(), quotaTopic,
+                "--" + JobOptions.QUOTA_REFUNDS_TOPIC.key(), refundsTopic,
                 "--" + JobOptions.KAFKA_GROUP_ID.key(), "job-" + suffix,
                 "--" + JobOptions.TRANSACTIONAL_ID_PREFIX.key(), "results-" + suffix,
                 "--" + JobOptions.CHECKPOINT_INTERVAL.key(), "1 s"}, args);
@@ -124,12 +131,25 @@ final class PipelineFixture implements AutoCloseable {
         return job;
     }
 
-    /** Stops the job with a savepoint under {@code folder}; returns its path. */
+    /**
+     * Stops the job with a savepoint under {@code folder}; returns its path. A job still recovering
+     * from an earlier fault refuses a savepoint until all its tasks run again, so this retries.
+     */
     String stopJobWithSavepoint(java.nio.file.Path folder) throws Exception {
-        String path = job.stopWithSavepoint(false, folder.toUri().toString(),
-                org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get(120, TimeUnit.SECONDS);
-        job = null;
-        return path;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (true) {
+            try {
+                String path = job.stopWithSavepoint(false, folder.toUri().toString(),
+                        org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get(120, TimeUnit.SECONDS);
+                job = null;
+                return path;
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(2_000);
+            }
+        }
     }
 
     /** Closes the API (a new one comes from {@link #startApi()}). */

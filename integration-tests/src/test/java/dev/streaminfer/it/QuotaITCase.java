@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.model.Priority;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -81,12 +83,20 @@ class QuotaITCase extends PipelineITCaseBase {
             for (int i = 0; i < 9; i++) {
                 assertThat(submitAndAwait(fixture, 25).path("status").asText()).isEqualTo("completed");
             }
-            // 200 more would make 1100: the job rejects it (the mirror still shows 100 left)
-            JsonNode over = submitAndAwait(fixture, 50);
-            assertThat(over.path("status").asText()).isEqualTo("rejected");
-            assertThat(over.at("/error/code").asText()).isEqualTo("quota_exceeded");
-            assertThat(over.at("/error/retry_after_ms").asLong()).isPositive();
-            assertThat(over.at("/usage/charged_tokens").asInt()).isZero();
+            // 200 more would make 1100: the API refuses it at once (the mirror shows 100 left) ...
+            HttpResponse<String> early = fixture.post("/v1/inference", helloWorlds(50));
+            assertThat(early.statusCode()).as(early.body()).isEqualTo(429);
+            assertThat(early.headers().firstValue("Retry-After")).isPresent();
+            // ... and the job, the authority, rejects it when a producer writes it straight to Kafka
+            String direct = "direct-over-" + fixture.suffix;
+            long now = System.currentTimeMillis();
+            fixture.produceRequests(List.of(new InferenceRequest(direct, fixture.userId, "all-minilm-l6-v2-q",
+                    Collections.nCopies(50, "hello world").toArray(String[]::new), Priority.NORMAL, now + 60_000, now,
+                    0, null)));
+            PipelineFixture.Row over = fixture.awaitResultRow(direct, Duration.ofSeconds(60));
+            assertThat(over.status()).isEqualTo("rejected");
+            assertThat(over.errorCode()).isEqualTo("quota_exceeded");
+            assertThat(over.chargedTokens()).isZero();
             // exactly the last 100 fit
             assertThat(submitAndAwait(fixture, 25).path("status").asText()).isEqualTo("completed");
 

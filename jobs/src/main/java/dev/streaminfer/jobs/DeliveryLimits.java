@@ -4,12 +4,29 @@ import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.contract.registry.ModelSpec;
 import dev.streaminfer.contract.validation.RequestLimits;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Rules the job checks before it starts, so a configuration that would lose or loop on data fails
  * at once with a message naming the options, instead of in production.
  */
 public final class DeliveryLimits {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryLimits.class);
 
     /** The broker default of {@code transaction.max.timeout.ms}. */
     public static final Duration BROKER_MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
@@ -63,6 +80,54 @@ public final class DeliveryLimits {
                     + registry.all().stream().mapToInt(ModelSpec::dimensions).max().orElse(0) + " dimensions, up to "
                     + largest + " bytes) does not fit " + JobOptions.KAFKA_MAX_RECORD_BYTES.key() + " = "
                     + maxRecordBytes + "; raise it (and the topics' max.message.bytes)");
+        }
+    }
+
+    /**
+     * Each topic must accept a record of {@code maxRecordBytes}: a result larger than its
+     * {@code max.message.bytes} would fail the exactly-once sink on every replay, a restart loop.
+     * Topics that do not exist yet, or a broker that does not answer within {@code timeout}, are
+     * not checked here (the job's own start then reports the broker).
+     *
+     * @throws IllegalArgumentException naming the topic and its limit
+     */
+    public static void checkTopicLimits(String bootstrapServers, Collection<String> topics, int maxRecordBytes,
+                                        Duration timeout) {
+        Map<String, Object> props = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        Map<ConfigResource, Config> configs;
+        try (Admin admin = Admin.create(props)) {
+            List<ConfigResource> resources = topics.stream()
+                    .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+            configs = new HashMap<>();
+            for (ConfigResource resource : resources) {
+                try {
+                    configs.putAll(admin.describeConfigs(List.of(resource)).all()
+                            .get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                        throw e;
+                    }
+                }
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("event=topic_limits_not_checked reason=\"{}\"", String.valueOf(e.getCause() != null ? e.getCause() : e));
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        for (Map.Entry<ConfigResource, Config> entry : configs.entrySet()) {
+            ConfigEntry limit = entry.getValue().get("max.message.bytes");
+            if (limit != null && Long.parseLong(limit.value()) < maxRecordBytes) {
+                throw new IllegalArgumentException("topic " + entry.getKey().name() + " accepts records up to "
+                        + limit.value() + " bytes (max.message.bytes) but the job may write " + maxRecordBytes
+                        + " (" + JobOptions.KAFKA_MAX_RECORD_BYTES.key() + "): a large result would fail the sink on"
+                        + " every replay. Raise the topic's max.message.bytes (kafka-configs --alter --entity-type"
+                        + " topics --entity-name " + entry.getKey().name() + " --add-config max.message.bytes="
+                        + maxRecordBytes + ") or lower the option");
+            }
         }
     }
 }

@@ -14,7 +14,10 @@ import dev.streaminfer.functions.quota.QuotaFunction;
 import dev.streaminfer.contract.quota.QuotaUpdate;
 import dev.streaminfer.functions.quota.QuotaUpdateDecodeFunction;
 import dev.streaminfer.contract.quota.UsageDocument;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
@@ -28,12 +31,12 @@ import org.apache.flink.util.Collector;
 
 /**
  * The inference job. Requests from Kafka are decoded (bad ones to the DLQ), charged against the
- * user's quota in keyed state (plan changes and refunds arrive on the same key from
- * {@code quota-updates}), micro-batched into asynchronous ONNX Runtime calls, and their results
- * written to PostgreSQL, Redis and the results topic. Requests that end without being computed
- * send their refund back through {@code quota-updates}.
+ * user's quota in keyed state (plan changes from the compacted {@code quota-updates} and refunds
+ * from {@code quota-refunds} arrive on the same key), micro-batched into asynchronous ONNX Runtime
+ * calls, and their results written to PostgreSQL, Redis and the results topic. Requests that end
+ * without being computed send their refund back through {@code quota-refunds}.
  *
- * <p>{@link #buildPipeline} is the seam: it wires the processing between any two sources of raw
+ * <p>{@link #buildPipeline} is the seam: it wires the processing between any three sources of raw
  * records and the returned streams, so tests feed bounded sources and collect the outputs;
  * {@link #define} plugs in Kafka and the real sinks.
  */
@@ -71,10 +74,13 @@ public final class InferenceJob {
     public static void define(StreamExecutionEnvironment env, Configuration conf) {
         ModelRegistry registry = BatchingOptions.modelRegistry(conf, System.getenv());
         checkDeliveryLimits(conf, registry);
+        DeliveryLimits.checkTopicLimits(conf.get(JobOptions.KAFKA_BOOTSTRAP_SERVERS),
+                List.of(conf.get(JobOptions.RESULTS_TOPIC), conf.get(JobOptions.DLQ_TOPIC)),
+                conf.get(JobOptions.KAFKA_MAX_RECORD_BYTES), Duration.ofSeconds(10));
         env.enableCheckpointing(conf.get(JobOptions.CHECKPOINT_INTERVAL).toMillis());
         env.getCheckpointConfig().setCheckpointTimeout(conf.get(JobOptions.CHECKPOINT_TIMEOUT).toMillis());
         JobConnectors connectors = new JobConnectors(conf);
-        Outputs outputs = buildPipeline(connectors.requests(env), connectors.quotaUpdates(env),
+        Outputs outputs = buildPipeline(connectors.requests(env), connectors.quotaUpdates(env), connectors.refunds(env),
                 PipelineSettings.fromConfiguration(conf), registry, connectors.cancellations());
         connectors.attachSinks(outputs);
     }
@@ -87,14 +93,27 @@ public final class InferenceJob {
         DeliveryLimits.checkRecordSize(registry, conf.get(JobOptions.KAFKA_MAX_RECORD_BYTES));
     }
 
-    /** decode → quota → batch and infer → results (computed and rejected), refunds, usage, dead letters. */
-    public static Outputs buildPipeline(DataStream<RawRecord> rawRequests, DataStream<RawRecord> rawQuotaUpdates,
-                                        PipelineSettings settings, ModelRegistry registry,
-                                        CancellationCheck cancellations) {
+    /**
+     * <pre>
+     * requests ─────decode──────────▶ keyBy(user) ─▶ quota ─┬─▶ admitted ─(event time ends)─▶ batch, infer ─▶ computed ─┬─▶ results
+     *                                                  ▲     ├─▶ rejected ───────────────────────────────────────────────┤
+     * plan changes ─┬─union─decode──▶ keyBy(user) ─────┘     └─▶ usage                                                    └─▶ refunds
+     * refunds ──────┘
+     * (each decode: bad records ─▶ dead letters)
+     * </pre>
+     *
+     * Event time (the sources' watermarks) matters only to the quota, which expires idle users'
+     * state by it. It ends right after the quota: watermarks would otherwise segment the unordered
+     * asynchronous inference queue and take some of its in-flight slots.
+     */
+    public static Outputs buildPipeline(DataStream<RawRecord> rawRequests, DataStream<RawRecord> rawPlanChanges,
+                                        DataStream<RawRecord> rawRefunds, PipelineSettings settings,
+                                        ModelRegistry registry, CancellationCheck cancellations) {
         SingleOutputStreamOperator<InferenceRequest> requests = rawRequests
                 .process(new DecodeFunction(registry, settings.maxClockSkew()))
                 .name("decode and validate").uid("decode");
-        SingleOutputStreamOperator<QuotaUpdate> updates = rawQuotaUpdates
+        SingleOutputStreamOperator<QuotaUpdate> updates = rawPlanChanges
+                .union(rawRefunds)
                 .process(new QuotaUpdateDecodeFunction())
                 .name("decode quota updates").uid("decode-quota-updates");
 
@@ -103,8 +122,11 @@ public final class InferenceJob {
                 .connect(updates.keyBy(QuotaUpdate::userId))
                 .process(new QuotaFunction(settings.defaultPlan()))
                 .name("quota").uid("quota");
+        DataStream<InferenceRequest> toInfer = admitted
+                .assignTimestampsAndWatermarks(WatermarkStrategy.noWatermarks())
+                .name("event time ends").uid("event-time-ends");
 
-        DataStream<InferenceResult> computed = infer(admitted, settings, registry, cancellations);
+        DataStream<InferenceResult> computed = infer(toInfer, settings, registry, cancellations);
         DataStream<QuotaUpdate> refunds = computed
                 .flatMap((InferenceResult result, Collector<QuotaUpdate> out) ->
                         QuotaUpdate.refundFor(result).ifPresent(out::collect))

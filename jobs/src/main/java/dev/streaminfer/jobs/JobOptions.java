@@ -96,7 +96,15 @@ public final class JobOptions {
     public static final ConfigOption<String> QUOTA_UPDATES_TOPIC =
             ConfigOptions.key("streaminfer.topics.quota-updates").stringType()
                     .defaultValue("quota-updates")
-                    .withDescription("Compacted topic of plan changes (from the admin API) and refunds (from the job).");
+                    .withDescription("Compacted topic of plan changes from the admin API, keyed by user (compaction"
+                            + " keeps each user's latest plan).");
+    public static final ConfigOption<String> QUOTA_REFUNDS_TOPIC =
+            ConfigOptions.key("streaminfer.topics.quota-refunds").stringType()
+                    .defaultValue("quota-refunds")
+                    .withDescription("Topic of the refunds the job writes (exactly-once, keyed by user) and reads back"
+                            + " into the quota state. Time retention (cleanup.policy=delete), never compacted, and"
+                            + " never the quota-updates topic: keyed by user, compaction would let a refund replace"
+                            + " the user's plan.");
     public static final ConfigOption<String> QUOTA_DEFAULT_PLAN =
             ConfigOptions.key("streaminfer.quota.default-plan").stringType()
                     .defaultValue("free")
@@ -120,7 +128,9 @@ public final class JobOptions {
                     .defaultValue(Duration.ofMinutes(5))
                     .withDescription("A request whose submitted_at is further than this from its Kafka record's"
                             + " timestamp goes to the DLQ (submitted_at_out_of_range): quota decisions run on"
-                            + " submitted_at, so a producer's clock is not taken on trust.");
+                            + " submitted_at, so a producer's clock is not taken on trust. Also the Kafka sources'"
+                            + " bounded out-of-orderness: their watermark (which idle users' quota state waits for"
+                            + " before it expires) trails the newest record timestamp of every partition by this.");
 
     public static final List<ConfigOption<?>> ALL = List.of(
             KAFKA_BOOTSTRAP_SERVERS, KAFKA_GROUP_ID, REQUESTS_TOPIC, RESULTS_TOPIC, DLQ_TOPIC,
@@ -129,7 +139,7 @@ public final class JobOptions {
             POSTGRES_BATCH_SIZE, POSTGRES_BATCH_INTERVAL, POSTGRES_MAX_RETRIES,
             REDIS_URL, REDIS_RESULT_TTL,
             INFERENCE_MODE, PER_RECORD_MAX_IN_FLIGHT, PER_RECORD_TIMEOUT,
-            QUOTA_UPDATES_TOPIC, QUOTA_DEFAULT_PLAN, REDIS_USAGE_TTL,
+            QUOTA_UPDATES_TOPIC, QUOTA_REFUNDS_TOPIC, QUOTA_DEFAULT_PLAN, REDIS_USAGE_TTL,
             CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT, MAX_CLOCK_SKEW);
 
     /** Environment variables that override options, so every service can be swapped for an external one. */

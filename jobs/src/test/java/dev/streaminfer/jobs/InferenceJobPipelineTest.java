@@ -8,6 +8,7 @@ import dev.streaminfer.functions.model.DeadLetter;
 import dev.streaminfer.contract.model.InferenceResult;
 import dev.streaminfer.functions.model.RawRecord;
 import dev.streaminfer.contract.model.RequestStatus;
+import dev.streaminfer.contract.quota.QuotaUpdate;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,14 +65,19 @@ class InferenceJobPipelineTest {
         DataStream<RawRecord> quotaUpdates = env.fromData(TypeInformation.of(RawRecord.class),
                 new RawRecord("carol".getBytes(StandardCharsets.UTF_8), "garbage".getBytes(StandardCharsets.UTF_8),
                         "quota-updates", 0, 7, NOW, null));
-        InferenceJob.Outputs outputs = InferenceJob.buildPipeline(raw, quotaUpdates,
+        DataStream<RawRecord> refunds = env.fromData(TypeInformation.of(RawRecord.class),
+                new RawRecord("bob".getBytes(StandardCharsets.UTF_8), "{\"type\":\"refund\"}".getBytes(StandardCharsets.UTF_8),
+                        "quota-refunds", 1, 3, NOW, null));
+        InferenceJob.Outputs outputs = InferenceJob.buildPipeline(raw, quotaUpdates, refunds,
                 PipelineSettings.fromConfiguration(JobOptions.resolve(new String[0], Map.of())), ModelRegistry.bundled(), CancellationCheck.none());
         CloseableIterator<InferenceResult> results = outputs.results().collectAsync();
         CloseableIterator<DeadLetter> deadLetters = outputs.deadLetters().collectAsync();
+        CloseableIterator<QuotaUpdate> refundsOut = outputs.refunds().collectAsync();
         env.execute();
 
         List<InferenceResult> resultList = drain(results);
         List<DeadLetter> deadList = drain(deadLetters);
+        List<QuotaUpdate> refundList = drain(refundsOut);
 
         assertThat(resultList).extracting(InferenceResult::requestId)
                 .containsExactlyInAnyOrder("r-1", "r-2", "r-4", "r-5");
@@ -90,9 +96,14 @@ class InferenceJobPipelineTest {
                 assertThat(r.chargedTokens()).isEqualTo(r.inputTokens()).isPositive();
             }
         }
-        assertThat(deadList).extracting(DeadLetter::reason).containsExactlyInAnyOrder("not_json", "unknown_model", "not_json");
+        assertThat(deadList).extracting(DeadLetter::reason)
+                .containsExactlyInAnyOrder("not_json", "unknown_model", "not_json", "missing_field");
         assertThat(deadList).extracting(d -> d.source().topic() + "@" + d.source().offset())
-                .containsExactlyInAnyOrder("inference-requests@1", "inference-requests@3", "quota-updates@7");
+                .containsExactlyInAnyOrder("inference-requests@1", "inference-requests@3", "quota-updates@7",
+                        "quota-refunds@3");
+        InferenceResult expired = resultList.stream().filter(r -> r.requestId().equals("r-4")).findFirst().orElseThrow();
+        assertThat(refundList).as("the expired request's tokens go back, on the refunds stream")
+                .containsExactly(QuotaUpdate.refund("bob", "r-4", expired.inputTokens(), NOW));
     }
 
     private static <T> List<T> drain(CloseableIterator<T> iterator) throws Exception {

@@ -145,11 +145,24 @@ final class CrdSchemas {
             ArrayNode types = JSON.arrayNode().add(out.get("type").asString()).add("null");
             out.set("type", types);
         }
+        if ((embedded || root) && out.has("properties")) {
+            // The API server always accepts these on a resource (some CRD generators leave them out).
+            ObjectNode props = (ObjectNode) out.get("properties");
+            if (!props.has("apiVersion")) {
+                props.putObject("apiVersion").put("type", "string");
+            }
+            if (!props.has("kind")) {
+                props.putObject("kind").put("type", "string");
+            }
+            if (!props.has("metadata")) {
+                props.putObject("metadata").put("type", "object");
+            }
+        }
         if (embedded && out.has("properties")) {
             ObjectNode props = (ObjectNode) out.get("properties");
-            props.putObject("apiVersion").put("type", "string");
-            props.putObject("kind").put("type", "string");
-            props.putObject("metadata").put("type", "object");
+            props.putIfAbsent("apiVersion", JSON.objectNode().put("type", "string"));
+            props.putIfAbsent("kind", JSON.objectNode().put("type", "string"));
+            props.putIfAbsent("metadata", JSON.objectNode().put("type", "object"));
         }
         if (out.has("properties") && !out.has("additionalProperties") && !preserveUnknown) {
             out.put("additionalProperties", false);

@@ -33,6 +33,7 @@ public final class Provisioning {
 
     public static final String TOPIC_REQUESTS = "inference-requests";
     public static final String TOPIC_QUOTA_UPDATES = "quota-updates";
+    public static final String TOPIC_QUOTA_REFUNDS = "quota-refunds";
     public static final String TOPIC_RESULTS = "inference-results";
     public static final String TOPIC_DLQ = "inference-dlq";
 
@@ -43,10 +44,24 @@ public final class Provisioning {
      */
     public static final int MAX_MESSAGE_BYTES = 9 * 1024 * 1024;
 
+    /**
+     * How long a refund stays in {@link #TOPIC_QUOTA_REFUNDS}. The job reads each refund once and
+     * applies it once (its offsets are in its checkpoints, the refunded ids in its state), and a
+     * refund can only change a day budget for two UTC days after its request, so a week covers a
+     * job stopped or lagging for days. A cold start reads at most this much of refunds.
+     */
+    public static final Duration REFUNDS_RETENTION = Duration.ofDays(7);
+
+    /** Partitions of the requests topic, and of the refunds topic keyed by user like it. */
+    private static final int REQUEST_PARTITIONS = 4;
+
     /** The topics of the data contract (see DESIGN.md, "Kafka topics"). */
     public static final List<TopicSpec> TOPICS = List.of(
-            TopicSpec.of(TOPIC_REQUESTS, 4),
+            TopicSpec.of(TOPIC_REQUESTS, REQUEST_PARTITIONS),
             TopicSpec.compacted(TOPIC_QUOTA_UPDATES, 4),
+            new TopicSpec(TOPIC_QUOTA_REFUNDS, REQUEST_PARTITIONS, Map.of(
+                    "cleanup.policy", "delete",
+                    "retention.ms", Long.toString(REFUNDS_RETENTION.toMillis()))),
             TopicSpec.of(TOPIC_RESULTS, 4).withMaxMessageBytes(MAX_MESSAGE_BYTES),
             TopicSpec.of(TOPIC_DLQ, 1).withMaxMessageBytes(MAX_MESSAGE_BYTES));
 

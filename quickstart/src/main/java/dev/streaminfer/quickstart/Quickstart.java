@@ -153,7 +153,7 @@ public final class Quickstart {
                                       -H 'Content-Type: application/json' -d '{"inputs":["hello world"]}'
                   psql           psql '%s'
                   redis-cli      redis-cli -u %s --scan --pattern 'inference:*'
-                  kafka topics   inference-requests, inference-results, inference-dlq, quota-updates at %s""",
+                  kafka topics   inference-requests, inference-results, inference-dlq, quota-updates, quota-refunds at %s""",
                 WEB_UI_PORT, apiPort, apiPort, libpqUrl(endpoints), endpoints.redisUrl(), endpoints.kafkaBootstrapServers());
     }
 

@@ -5,9 +5,10 @@ import dev.streaminfer.contract.model.RequestStatus;
 import java.util.Optional;
 
 /**
- * One message of the {@code quota-updates} stream, keyed by {@code userId}: a plan change from the
- * admin API or a refund from the job. Flat on purpose (a Flink POJO, no Kryo); which fields matter
- * depends on {@link #type}.
+ * One message of the quota stream, keyed by {@code userId}: a plan change from the admin API (topic
+ * {@code quota-updates}, compacted) or a refund from the job (topic {@code quota-refunds}, time
+ * retention); {@link QuotaUpdateCodec} owns their format, key and topic. Flat on purpose (a Flink
+ * POJO, no Kryo); which fields matter depends on {@link #type}.
  *
  * <p>Plan change: {@code plan} (a built-in plan name, or null to keep the current plan), and
  * {@code tokensPerMinute} / {@code tokensPerDay}: {@code null} keeps the current value,

@@ -13,7 +13,10 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
 /**
- * The wire format of the {@code quota-updates} topic: one JSON object per record.
+ * The wire format of the two quota topics, one JSON object per record keyed by user id: plan
+ * changes on the compacted {@code quota-updates} (from the admin API) and refunds on
+ * {@code quota-refunds} (from the job, time retention). {@link #topic} says which one a record
+ * belongs on, {@link #kafkaKey} what its key is.
  *
  * <pre>
  * plan change: {"type": "plan", "user_id": "alice", "plan": "pro", "tokens_per_minute": 5000,
@@ -52,12 +55,35 @@ public final class QuotaUpdateCodec {
     private QuotaUpdateCodec() {}
 
     /**
-     * The Kafka record key: the user id for a plan change (so compaction keeps each user's latest
-     * plan), {@code <user id>/refund/<request id>} for a refund, so that compaction never lets a
-     * refund replace a user's plan. The job keys the stream by the {@code user_id} in the value.
+     * The Kafka record key: the user id, for both kinds. Plan changes are keyed by user so that
+     * compaction of {@code quota-updates} keeps each user's latest plan; refunds are keyed by user
+     * so that they land on the user's partition (in order with the user's other refunds). A refund
+     * therefore must never be written to the compacted topic, where compaction would let it replace
+     * the user's plan: write each update where {@link #topic} says.
      */
     public static String kafkaKey(QuotaUpdate update) {
-        return update.isRefund() ? update.userId() + "/refund/" + update.requestId() : update.userId();
+        return update.userId();
+    }
+
+    /**
+     * The topic an update belongs on: {@code refundsTopic} (time retention: a refund is read once
+     * and is worthless two UTC days after its request) for a refund, {@code plansTopic} (compacted:
+     * the newest plan per user is kept for ever) for a plan change.
+     *
+     * @throws IllegalArgumentException if the two topics are the same, which would let compaction
+     *     drop plans in favour of refunds
+     */
+    public static String topic(QuotaUpdate update, String plansTopic, String refundsTopic) {
+        requireSeparateTopics(plansTopic, refundsTopic);
+        return update.isRefund() ? refundsTopic : plansTopic;
+    }
+
+    /** @throws IllegalArgumentException if plan changes and refunds would share a topic */
+    public static void requireSeparateTopics(String plansTopic, String refundsTopic) {
+        if (plansTopic.equals(refundsTopic)) {
+            throw new IllegalArgumentException("refunds and plan changes need different topics, both are "
+                    + plansTopic + ": refunds keyed by user on a compacted topic would replace the users' plans");
+        }
     }
 
     public static byte[] encode(QuotaUpdate update) {

@@ -10,6 +10,8 @@ import java.util.Objects;
  *
  * @param maxBatchTexts  most texts in one batch of this model; 0 means the job-wide default
  * @param maxBatchTokens most tokens (sum over the batch's texts) in one batch; 0 means the job-wide default
+ * @param execution      how its texts are laid out into model calls; {@link Execution#ROW} unless the
+ *                       model's rows are known to be independent of their batch mates
  */
 public record ModelSpec(
         String name,
@@ -20,7 +22,8 @@ public record ModelSpec(
         boolean normalize,
         int dimensions,
         int maxBatchTexts,
-        int maxBatchTokens) implements Serializable {
+        int maxBatchTokens,
+        Execution execution) implements Serializable {
 
     public ModelSpec {
         if (name == null || name.isBlank()) {
@@ -29,6 +32,7 @@ public record ModelSpec(
         Objects.requireNonNull(onnxLocation, "onnxLocation of model " + name);
         Objects.requireNonNull(tokenizerLocation, "tokenizerLocation of model " + name);
         Objects.requireNonNull(pooling, "pooling of model " + name);
+        Objects.requireNonNull(execution, "execution of model " + name);
         if (maxInputTokens <= 0 || dimensions <= 0) {
             throw new IllegalArgumentException("model " + name + ": max input tokens and dimensions must be positive");
         }
@@ -37,7 +41,14 @@ public record ModelSpec(
         }
     }
 
-    /** A model that uses the job-wide batch limits. */
+    /** A model run row by row ({@link Execution#ROW}). */
+    public ModelSpec(String name, String onnxLocation, String tokenizerLocation, int maxInputTokens,
+                     Pooling pooling, boolean normalize, int dimensions, int maxBatchTexts, int maxBatchTokens) {
+        this(name, onnxLocation, tokenizerLocation, maxInputTokens, pooling, normalize, dimensions,
+                maxBatchTexts, maxBatchTokens, Execution.ROW);
+    }
+
+    /** A model that uses the job-wide batch limits, run row by row ({@link Execution#ROW}). */
     public ModelSpec(String name, String onnxLocation, String tokenizerLocation, int maxInputTokens,
                      Pooling pooling, boolean normalize, int dimensions) {
         this(name, onnxLocation, tokenizerLocation, maxInputTokens, pooling, normalize, dimensions, 0, 0);
@@ -45,6 +56,11 @@ public record ModelSpec(
 
     public ModelSpec withBatchLimits(int texts, int tokens) {
         return new ModelSpec(name, onnxLocation, tokenizerLocation, maxInputTokens, pooling, normalize,
-                dimensions, texts, tokens);
+                dimensions, texts, tokens, execution);
+    }
+
+    public ModelSpec withExecution(Execution other) {
+        return new ModelSpec(name, onnxLocation, tokenizerLocation, maxInputTokens, pooling, normalize,
+                dimensions, maxBatchTexts, maxBatchTokens, other);
     }
 }

@@ -2,6 +2,7 @@ package dev.streaminfer.contract.quota;
 
 import static dev.streaminfer.contract.TestRequests.T0;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.streaminfer.contract.TestRequests;
 import dev.streaminfer.contract.model.ErrorCode;
@@ -106,9 +107,23 @@ class QuotaUpdateCodecTest {
     }
 
     @Test
-    void refundsAreKeyedApartFromThePlanSoCompactionKeepsBoth() {
-        assertThat(QuotaUpdateCodec.kafkaKey(QuotaUpdate.planChange("alice", "pro", null, null, 0))).isEqualTo("alice");
-        assertThat(QuotaUpdateCodec.kafkaKey(QuotaUpdate.refund("alice", "r-1", 1, T0))).isEqualTo("alice/refund/r-1");
+    void bothKindsAreKeyedByUserAndRefundsGoToTheirOwnTopicNotTheCompactedOne() {
+        QuotaUpdate plan = QuotaUpdate.planChange("alice", "pro", null, null, 0);
+        QuotaUpdate refund = QuotaUpdate.refund("alice", "r-1", 1, T0);
+
+        assertThat(QuotaUpdateCodec.kafkaKey(plan)).isEqualTo("alice");
+        assertThat(QuotaUpdateCodec.kafkaKey(refund)).as("on the user's partition, no per-refund key kept for ever")
+                .isEqualTo("alice");
+        assertThat(QuotaUpdateCodec.topic(plan, "quota-updates", "quota-refunds")).isEqualTo("quota-updates");
+        assertThat(QuotaUpdateCodec.topic(refund, "quota-updates", "quota-refunds")).isEqualTo("quota-refunds");
+    }
+
+    @Test
+    void oneTopicForPlansAndRefundsIsRefusedBecauseCompactionWouldDropPlans() {
+        assertThatThrownBy(() -> QuotaUpdateCodec.topic(QuotaUpdate.refund("alice", "r-1", 1, T0), "quota-updates",
+                "quota-updates"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("different topics");
     }
 
     @Test

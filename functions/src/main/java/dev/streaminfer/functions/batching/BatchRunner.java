@@ -1,6 +1,7 @@
 package dev.streaminfer.functions.batching;
 
 import dev.streaminfer.functions.inference.EmbeddingModel;
+import dev.streaminfer.contract.registry.Execution;
 import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.contract.registry.ModelSpec;
 import dev.streaminfer.functions.inference.ModelUnavailableException;
@@ -24,12 +25,14 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>Members past their deadline end {@code expired}, members cancelled (one lookup for the
  *       batch) end {@code cancelled}; neither is computed.</li>
- *   <li>The rest run as one model call, or length-aware as several: when the batch padded to its
- *       longest member would exceed the padded-token budget
- *       ({@link BatchingOptions#PADDED_TOKEN_BUDGET}: rows × longest) or the model's text limit,
- *       its texts are sorted by token count and cut into sub-batches that fit both
- *       ({@link EmbeddingModel.SubBatches}); vectors go back to their requests in order. A failing
- *       batch is tried {@link RetryPolicy#maxAttempts()} times with backoff.</li>
+ *   <li>The rest run in the model's layout ({@link ModelSpec#execution()}), so a text's vector is
+ *       the model's output for that text alone whatever its batch mates.
+ *       {@link Execution#ROW}: one model call per text. {@link Execution#BATCHED}: one model call,
+ *       or length-aware several: when the batch padded to its longest member would exceed the
+ *       padded-token budget ({@link BatchingOptions#PADDED_TOKEN_BUDGET}: rows × longest) or the
+ *       model's text limit, its texts are sorted by token count and cut into sub-batches that fit
+ *       both ({@link EmbeddingModel.SubBatches}). Vectors go back to their requests in order. A
+ *       failing batch is tried {@link RetryPolicy#maxAttempts()} times with backoff.</li>
  *   <li>A batch that keeps failing is split in halves, each tried once, recursively; a single
  *       request that still fails after its own retries ends {@code failed}, alone. A model that
  *       cannot be loaded fails its requests after the retries, without splitting (no input is to
@@ -220,7 +223,10 @@ public final class BatchRunner {
     }
 
     private float[][] embedPlanned(ModelSpec spec, List<String> texts, int[] lengths) {
-        return EmbeddingModel.SubBatches.run(texts, lengths, paddedTokenBudget, settings.limitsFor(spec).maxTexts(),
+        boolean rows = spec.execution() == Execution.ROW;
+        // row by row: no budget, one text per call, in order
+        return EmbeddingModel.SubBatches.run(texts, lengths, rows ? 0 : paddedTokenBudget,
+                rows ? 1 : settings.limitsFor(spec).maxTexts(),
                 part -> checked(spec, embedder.embed(spec, part), part.size()));
     }
 

@@ -68,7 +68,7 @@ public final class BatchingOptions {
 
     public static final ConfigOption<String> MODELS_FILE =
             ConfigOptions.key("streaminfer.models.file").stringType().noDefaultValue()
-                    .withDescription("JSON file adding models (ONNX file, tokenizer, pooling, limits) to the two"
+                    .withDescription("JSON file adding models (ONNX file, tokenizer, pooling, limits) to the bundled"
                             + " bundled ones; env " + ModelRegistry.MODELS_FILE_ENV + ". Unset: the bundled models only.");
 
     public static final List<ConfigOption<?>> ALL = List.of(

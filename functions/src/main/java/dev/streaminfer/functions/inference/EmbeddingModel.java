@@ -1,5 +1,6 @@
 package dev.streaminfer.functions.inference;
 
+import dev.streaminfer.contract.registry.Execution;
 import dev.streaminfer.contract.registry.ModelSpec;
 import dev.streaminfer.contract.registry.ModelTokenizer;
 import dev.streaminfer.contract.registry.ModelResources;
@@ -18,16 +19,39 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One ONNX Runtime session plus the model's tokenizer, producing pooled, optionally
  * L2-normalised sentence embeddings. {@link #embed} is thread-safe: ONNX Runtime allows
  * concurrent {@code run} calls on one session, which is how two callers with one intra-op thread
  * each get the best throughput on a small machine.
+ *
+ * <p><b>Batch invariance.</b> A text's vector is the model's output for that text alone, whatever
+ * it is embedded with: {@link #embed} follows the model's {@link #execution() layout}.
+ * {@link Execution#ROW} runs one call per text (dynamically quantized models pick one activation
+ * scale per batch tensor, so batch mates would move a vector by up to 0.05 per component);
+ * {@link Execution#BATCHED} pads texts under the attention mask, which keeps float32 rows within
+ * {@value #INVARIANCE_TOLERANCE} of the text alone. A model configured batched is probed when it
+ * loads and runs row by row instead if its rows move more than that.
  */
 public final class EmbeddingModel implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddingModel.class);
+
+    /** Most a component of a text's vector may differ from the text alone (per component). */
+    public static final double INVARIANCE_TOLERANCE = 1e-5;
+
+    /** Texts of different lengths and scripts: padded together, they show whether rows interact. */
+    static final List<String> PROBE_TEXTS = List.of(
+            "hi",
+            "A considerably longer probe sentence, padded past the short ones, about batches and padding.",
+            "Ünïcödé — 東京, Здравствуй мир 🚀",
+            "probe probe probe probe probe probe");
 
     private static final String INPUT_IDS = "input_ids";
     private static final String ATTENTION_MASK = "attention_mask";
@@ -39,6 +63,7 @@ public final class EmbeddingModel implements AutoCloseable {
     private final ModelTokenizer tokenizer;
     private final boolean takesTokenTypeIds;
     private final String outputName;
+    private volatile Execution execution;
 
     private EmbeddingModel(ModelSpec spec, OrtEnvironment env, OrtSession session, ModelTokenizer tokenizer) {
         this.spec = spec;
@@ -47,11 +72,16 @@ public final class EmbeddingModel implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.takesTokenTypeIds = session.getInputNames().contains(TOKEN_TYPE_IDS);
         this.outputName = outputName(session);
+        this.execution = spec.execution();
     }
 
     /**
      * Loads the model and checks that it looks like a sentence-embedding model: it takes
      * {@code input_ids} and {@code attention_mask} and puts out vectors of the configured size.
+     *
+     * <p>A model configured {@link Execution#BATCHED} is {@linkplain #batchDeviation probed}; one
+     * whose rows move more than {@value #INVARIANCE_TOLERANCE} with their batch mates runs row by
+     * row (logged as a warning).
      *
      * @throws ModelUnavailableException if a file is missing or the graph does not fit the spec
      */
@@ -68,7 +98,9 @@ public final class EmbeddingModel implements AutoCloseable {
         try (OrtSession.SessionOptions options = settings.toSessionOptions()) {
             session = env.createSession(ModelResources.readAll(spec.onnxLocation()), options);
             checkShape(spec, session);
-            return new EmbeddingModel(spec, env, session, tokenizer);
+            EmbeddingModel model = new EmbeddingModel(spec, env, session, tokenizer);
+            model.checkBatchInvariance(settings);
+            return model;
         } catch (OrtException | IOException | RuntimeException e) {
             tokenizer.close();
             closeQuietly(session);
@@ -118,16 +150,28 @@ public final class EmbeddingModel implements AutoCloseable {
         return tokenizer;
     }
 
-    /** Embeds texts in one batch, padded to its longest member. */
+    /**
+     * How {@link #embed} lays texts out: the spec's, or {@link Execution#ROW} where a batched
+     * spec failed the probe at load.
+     */
+    public Execution execution() {
+        return execution;
+    }
+
+    /**
+     * Embeds texts, one vector per text in their order: row by row, or for a batched model in one
+     * batch padded to its longest member.
+     */
     public float[][] embed(List<String> texts) {
         return embedTokenIds(tokenize(texts));
     }
 
     /**
-     * Embeds texts length-aware: sorted by token count and run as sub-batches that each stay
-     * within {@code paddedTokenBudget} (rows × longest member), so a few long texts no longer pad
-     * every short one. The vectors come back in the order of {@code texts}. A budget of 0 or less
-     * runs one batch, as {@link #embed(List)}. See {@link SubBatches}.
+     * Embeds texts; a batched model runs them length-aware: sorted by token count and run as
+     * sub-batches that each stay within {@code paddedTokenBudget} (rows × longest member), so a
+     * few long texts no longer pad every short one. The vectors come back in the order of
+     * {@code texts}. A budget of 0 or less runs one batch, as {@link #embed(List)}. See
+     * {@link SubBatches}. A row-wise model ignores the budget.
      */
     public float[][] embed(List<String> texts, int paddedTokenBudget) {
         return embedTokenIds(tokenize(texts), paddedTokenBudget);
@@ -135,14 +179,74 @@ public final class EmbeddingModel implements AutoCloseable {
 
     /** {@link #embed(List, int)} for already tokenized texts. */
     public float[][] embedTokenIds(List<long[]> tokenIds, int paddedTokenBudget) {
+        if (execution == Execution.ROW) {
+            return embedRows(tokenIds);
+        }
         int[] lengths = new int[tokenIds.size()];
         for (int i = 0; i < lengths.length; i++) {
             lengths[i] = tokenIds.get(i).length;
         }
-        return SubBatches.run(tokenIds, lengths, paddedTokenBudget, Integer.MAX_VALUE, this::embedTokenIds);
+        return SubBatches.run(tokenIds, lengths, paddedTokenBudget, Integer.MAX_VALUE, this::runPadded);
     }
 
-    private List<long[]> tokenize(List<String> texts) {
+    /** {@link #embed(List)} for already tokenized texts (ids including special tokens). */
+    public float[][] embedTokenIds(List<long[]> tokenIds) {
+        return execution == Execution.ROW ? embedRows(tokenIds) : runPadded(tokenIds);
+    }
+
+    /**
+     * For measurements only, never to serve: the texts in one call padded to their longest
+     * member, whatever the layout. On a dynamically quantized model this is what makes a vector
+     * depend on its batch mates.
+     */
+    public float[][] embedInOneCall(List<String> texts) {
+        return runPadded(tokenize(texts));
+    }
+
+    private float[][] embedRows(List<long[]> tokenIds) {
+        float[][] out = new float[tokenIds.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = runPadded(List.of(tokenIds.get(i)))[0];
+        }
+        return out;
+    }
+
+    /**
+     * Largest per-component difference between the {@link #PROBE_TEXTS} embedded alone and
+     * padded together in one call.
+     */
+    double batchDeviation() {
+        List<long[]> ids = tokenize(PROBE_TEXTS);
+        float[][] together = runPadded(ids);
+        double worst = 0;
+        for (int i = 0; i < ids.size(); i++) {
+            float[] alone = runPadded(List.of(ids.get(i)))[0];
+            for (int d = 0; d < alone.length; d++) {
+                worst = Math.max(worst, Math.abs(alone[d] - together[i][d]));
+            }
+        }
+        return worst;
+    }
+
+    private void checkBatchInvariance(SessionSettings settings) {
+        if (execution != Execution.BATCHED) {
+            return;
+        }
+        double deviation = batchDeviation();
+        if (deviation > INVARIANCE_TOLERANCE) {
+            execution = Execution.ROW;
+            LOG.warn("model {} is configured execution=batched, but on {} padding texts together moved a vector by"
+                            + " up to {} per component (more than {}); running it row by row. Set \"execution\": \"row\""
+                            + " for it in the models file.", spec.name(), settings.device(),
+                    String.format(Locale.ROOT, "%.1e", deviation), INVARIANCE_TOLERANCE);
+        } else {
+            LOG.info("model {} runs batched on {}: padded rows within {} of the text alone (probe: {})", spec.name(),
+                    settings.device(), INVARIANCE_TOLERANCE, String.format(Locale.ROOT, "%.1e", deviation));
+        }
+    }
+
+    /** Token ids of each text, as the model reads them. */
+    public List<long[]> tokenize(List<String> texts) {
         List<long[]> ids = new ArrayList<>(texts.size());
         for (String text : texts) {
             ids.add(tokenizer.tokenIds(text));
@@ -150,8 +254,8 @@ public final class EmbeddingModel implements AutoCloseable {
         return ids;
     }
 
-    /** Embeds already tokenized texts (ids including special tokens) in one batch. */
-    public float[][] embedTokenIds(List<long[]> tokenIds) {
+    /** One model call: the texts padded to their longest member under the attention mask. */
+    private float[][] runPadded(List<long[]> tokenIds) {
         int batch = tokenIds.size();
         int seq = 1;
         for (long[] ids : tokenIds) {

@@ -50,11 +50,15 @@ import org.apache.flink.util.OutputTag;
  * actions), the usage {@link QuotaLedger} ({@code ledger}) and the refunded request ids
  * ({@code refunded-ids}, only for the current and previous UTC day). Idle users' usage expires:
  * one processing-time timer per user wakes up and drops the ledger and refunded ids once the
- * operator's request-time frontier (the newest {@code submitted_at} this subtask has seen, or the
- * watermark if higher) passes {@link QuotaLedger#expiresAt()}: the start of the second UTC day
- * after the user's last request, when the ledger would decide exactly like a fresh one. Judging by
- * request time keeps a replay of an old backlog (or a restart after downtime) from dropping usage
- * that still counts; the timer only decides when to look.
+ * <b>watermark</b> has reached {@link QuotaLedger#expiresAt()}: the start of the second UTC day
+ * after the user's last request, when the ledger would decide exactly like a fresh one. The
+ * watermark is the event time no input of this operator is behind (the job's sources derive it
+ * from the Kafka record timestamps, less the largest clock skew the decoder lets through, taking
+ * the minimum over every partition that is not idle), so no request still to come can belong to
+ * the days the ledger counts. Another user's newer requests, or a caught-up partition, never
+ * expire a ledger: a lagging partition holds the watermark back until its backlog is read. The
+ * watermark is not in checkpoints, so after a restore nothing expires until the sources have
+ * produced a new one. The timer only decides when to look.
  *
  * <p>Metrics: {@code quota_admitted_requests_total}, {@code quota_admitted_tokens_total},
  * {@code quota_rejections_total}, {@code quota_rejected_tokens_total}, {@code quota_refunds_total},
@@ -78,7 +82,6 @@ public class QuotaFunction extends KeyedCoProcessFunction<String, InferenceReque
     private transient ValueState<PlanAssignment> planState;
     private transient MapState<String, Long> refundedState;
     private transient RefundedIds refundedIds;
-    private transient long frontier;
 
     private transient Counter admittedRequests;
     private transient Counter admittedTokens;
@@ -112,7 +115,6 @@ public class QuotaFunction extends KeyedCoProcessFunction<String, InferenceReque
         refundedState = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("refunded-ids", Types.STRING, Types.LONG));
         refundedIds = new StateRefundedIds(refundedState);
-        frontier = Long.MIN_VALUE;
 
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         admittedRequests = metrics.counter("quota_admitted_requests_total");
@@ -129,7 +131,6 @@ public class QuotaFunction extends KeyedCoProcessFunction<String, InferenceReque
     @Override
     public void processElement1(InferenceRequest request, Context ctx, Collector<InferenceRequest> out)
             throws Exception {
-        frontier = Math.max(frontier, request.submittedAt());
         QuotaAccount account = account(ctx.getCurrentKey());
         Span span = Tracing.start("quota decision", SpanKind.CONSUMER, request.traceparent());
         QuotaDecision decision = account.admit(request);
@@ -190,8 +191,7 @@ public class QuotaFunction extends KeyedCoProcessFunction<String, InferenceReque
         if (ledger == null || ledger.getCleanupTimer() != timestamp) {
             return;
         }
-        long requestTime = Math.max(frontier, ctx.timerService().currentWatermark());
-        if (requestTime >= ledger.expiresAt()) {
+        if (ctx.timerService().currentWatermark() >= ledger.expiresAt()) {
             ledgerState.clear();
             refundedState.clear();
             expiredStates.inc();
@@ -201,9 +201,10 @@ public class QuotaFunction extends KeyedCoProcessFunction<String, InferenceReque
         }
     }
 
-    /** One timer per user: at about the processing time the frontier should pass the expiry. */
+    /** One timer per user: at about the processing time the watermark should pass the expiry. */
     private void scheduleCleanup(QuotaLedger ledger, long now, org.apache.flink.streaming.api.TimerService timers) {
-        long untilExpiry = frontier == Long.MIN_VALUE ? 0 : ledger.expiresAt() - frontier;
+        long watermark = timers.currentWatermark();
+        long untilExpiry = watermark == Long.MIN_VALUE ? 0 : ledger.expiresAt() - watermark;
         long at = now + Math.max(cleanupCheckIntervalMs, untilExpiry);
         timers.registerProcessingTimeTimer(at);
         ledger.setCleanupTimer(at);

@@ -12,9 +12,11 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Decodes {@code quota-updates} records: valid ones to the main output, invalid ones counted
- * ({@code quota_updates_invalid_total}) and sent to {@link DecodeFunction#DEAD_LETTERS}, so they can
- * share the requests' dead-letter sink. A plan change without {@code updated_at} takes the Kafka
+ * Decodes the quota topics' records ({@code quota-updates}: plan changes, {@code quota-refunds}:
+ * refunds; either kind is accepted from either topic, so refunds an older job version wrote to
+ * {@code quota-updates} still apply after an upgrade): valid ones to the main output, invalid ones
+ * counted ({@code quota_updates_invalid_total}) and sent to {@link DecodeFunction#DEAD_LETTERS}, so
+ * they can share the requests' dead-letter sink. A plan change without {@code updated_at} takes the Kafka
  * record timestamp, which a replay reads again unchanged.
  */
 public class QuotaUpdateDecodeFunction extends ProcessFunction<RawRecord, QuotaUpdate> {

@@ -22,6 +22,11 @@ import org.junit.jupiter.api.Test;
 
 class BatchRunnerTest {
 
+    /** Served row by row (dynamically quantized): one model call per text. */
+    private static final String ROW_WISE = ModelRegistry.ALL_MINILM_L6_V2_Q.name();
+    /** Served batched (float32): texts share calls, length-aware. */
+    private static final String BATCHED = ModelRegistry.ALL_MINILM_L6_V2.name();
+
     private static final BatchingSettings SETTINGS = BatchingSettings.defaults()
             .withBatchLimits(4, 1_000, Duration.ofMillis(10))
             .withRetry(new RetryPolicy(3, 100, 5_000));
@@ -42,8 +47,8 @@ class BatchRunnerTest {
     @Test
     void eachRequestGetsTheVectorsOfItsOwnTexts() throws Exception {
         List<InferenceResult> results = runner.run(batch(
-                request("a").inputs("x", "y").tokens(7).build(),
-                request("b").inputs("z").tokens(3).build()));
+                request("a").model(BATCHED).inputs("x", "y").tokens(7).build(),
+                request("b").model(BATCHED).inputs("z").tokens(3).build()));
 
         Map<String, InferenceResult> byId = byId(results);
         assertThat(byId.get("a").status()).isEqualTo(RequestStatus.COMPLETED);
@@ -51,6 +56,50 @@ class BatchRunnerTest {
         assertThat(byId.get("a").chargedTokens()).isEqualTo(7);
         assertThat(byId.get("b").embeddings()).isDeepEqualTo(new float[][] {TestingEmbedder.vector("z")});
         assertThat(embedder.calls).containsExactly(List.of("x", "y", "z"));
+    }
+
+    @Test
+    void aRowWiseModelGetsOneCallPerTextInOrderWhateverTheBudget() throws Exception {
+        for (int budget : new int[] {0, 50, 1_000_000}) {
+            embedder.calls.clear();
+            List<InferenceResult> results = runnerWithBudget(budget).run(batch(
+                    request("a").model(ROW_WISE).inputs("x", "y").tokens(7).build(),
+                    request("long").model(ROW_WISE).inputs("l").tokens(200).build(),
+                    request("b").model(ROW_WISE).inputs("z").tokens(3).build()));
+
+            assertThat(embedder.calls).as("budget %d", budget)
+                    .containsExactly(List.of("x"), List.of("y"), List.of("l"), List.of("z"));
+            Map<String, InferenceResult> byId = byId(results);
+            assertThat(byId.get("a").embeddings()).isDeepEqualTo(new float[][] {TestingEmbedder.vector("x"), TestingEmbedder.vector("y")});
+            assertThat(byId.get("long").embeddings()).isDeepEqualTo(new float[][] {TestingEmbedder.vector("l")});
+            assertThat(byId.get("b").embeddings()).isDeepEqualTo(new float[][] {TestingEmbedder.vector("z")});
+        }
+    }
+
+    @Test
+    void everyQuantizedModelIsServedRowWiseAndEveryFloat32ModelBatched() throws Exception {
+        for (ModelSpec spec : ModelRegistry.bundled().all()) {
+            embedder.calls.clear();
+            runner.run(batch(request("a").model(spec.name()).inputs("x", "y").build()));
+
+            assertThat(embedder.calls).as(spec.name()).isEqualTo(spec.name().endsWith("-q")
+                    ? List.of(List.of("x"), List.of("y"))
+                    : List.of(List.of("x", "y")));
+        }
+    }
+
+    @Test
+    void aRowWiseBadInputStillFailsAloneAfterRetriesAndSplitting() throws Exception {
+        embedder.poison = "poison";
+
+        Map<String, InferenceResult> byId = byId(runner.run(batch(
+                request("a").model(ROW_WISE).inputs("a1", "a2").build(),
+                request("bad").model(ROW_WISE).inputs("b1", "poison").build(),
+                request("c").model(ROW_WISE).inputs("c1").build())));
+
+        assertThat(byId.get("bad").status()).isEqualTo(RequestStatus.FAILED);
+        assertThat(byId.get("a").status()).isEqualTo(RequestStatus.COMPLETED);
+        assertThat(byId.get("c").embeddings()).isDeepEqualTo(new float[][] {TestingEmbedder.vector("c1")});
     }
 
     @Test
@@ -123,7 +172,7 @@ class BatchRunnerTest {
 
     @Test
     void aRequestWithMoreTextsThanTheLimitRunsInChunks() throws Exception {
-        List<InferenceResult> results = runner.run(batch(request("big").inputs("1", "2", "3", "4", "5", "6").build()));
+        List<InferenceResult> results = runner.run(batch(request("big").model(BATCHED).inputs("1", "2", "3", "4", "5", "6").build()));
 
         assertThat(results.get(0).embeddings()).hasNumberOfRows(6);
         assertThat(results.get(0).embeddings()[5]).containsExactly(TestingEmbedder.vector("6"));
@@ -134,10 +183,10 @@ class BatchRunnerTest {
     void aBatchPaddedBeyondTheBudgetRunsAsSubBatchesOfSimilarLengthAndResultsKeepTheirOrder() throws Exception {
         BatchRunner lengthAware = runnerWithBudget(400);
         List<InferenceResult> results = lengthAware.run(batch(
-                request("short-1").inputs("s1").tokens(10).build(),
-                request("long").inputs("l").tokens(200).build(),
-                request("short-2").inputs("s2").tokens(12).build(),
-                request("short-3").inputs("s3").tokens(11).build()));
+                request("short-1").model(BATCHED).inputs("s1").tokens(10).build(),
+                request("long").model(BATCHED).inputs("l").tokens(200).build(),
+                request("short-2").model(BATCHED).inputs("s2").tokens(12).build(),
+                request("short-3").model(BATCHED).inputs("s3").tokens(11).build()));
 
         // one call would be 4 × 200 = 800 padded tokens; sorted: 3 × 12 = 36, then 1 × 200
         assertThat(embedder.calls).containsExactly(List.of("s1", "s3", "s2"), List.of("l"));
@@ -152,8 +201,8 @@ class BatchRunnerTest {
         BatchRunner lengthAware = runnerWithBudget(100);
         String longText = "x".repeat(400);
         List<InferenceResult> results = lengthAware.run(batch(
-                request("mixed").inputs(longText, "a", "bb").tokens(110).build(),
-                request("other").inputs("c").tokens(3).build()));
+                request("mixed").model(BATCHED).inputs(longText, "a", "bb").tokens(110).build(),
+                request("other").model(BATCHED).inputs("c").tokens(3).build()));
 
         assertThat(embedder.calls).hasSize(2);
         assertThat(byId(results).get("mixed").embeddings()).isDeepEqualTo(new float[][] {
@@ -165,8 +214,8 @@ class BatchRunnerTest {
     void withoutABudgetABatchRunsAsOneCallPaddedToItsLongest() throws Exception {
         BatchRunner oneCall = runnerWithBudget(0);
         oneCall.run(batch(
-                request("short").inputs("s").tokens(5).build(),
-                request("long").inputs("l").tokens(250).build()));
+                request("short").model(BATCHED).inputs("s").tokens(5).build(),
+                request("long").model(BATCHED).inputs("l").tokens(250).build()));
 
         assertThat(embedder.calls).containsExactly(List.of("s", "l"));
     }
@@ -187,8 +236,8 @@ class BatchRunnerTest {
         embedder.failNextCalls = 1;
 
         List<InferenceResult> results = lengthAware.run(batch(
-                request("a").inputs("a").tokens(5).build(),
-                request("b").inputs("b").tokens(45).build()));
+                request("a").model(BATCHED).inputs("a").tokens(5).build(),
+                request("b").model(BATCHED).inputs("b").tokens(45).build()));
 
         assertThat(results).extracting(InferenceResult::status).containsOnly(RequestStatus.COMPLETED);
         assertThat(retries).hasSize(1);

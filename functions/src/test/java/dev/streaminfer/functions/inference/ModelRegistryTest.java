@@ -1,5 +1,6 @@
 package dev.streaminfer.functions.inference;
 
+import dev.streaminfer.contract.registry.Execution;
 import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.contract.registry.ModelSpec;
 import dev.streaminfer.contract.registry.Pooling;
@@ -35,8 +36,46 @@ class ModelRegistryTest {
     @Test
     void bundledModelsWorkOutOfTheBox() {
         ModelRegistry registry = BatchingOptions.modelRegistry(new Configuration(), Map.of());
-        assertThat(registry.all()).extracting(ModelSpec::name).containsExactly("all-minilm-l6-v2-q", "bge-small-en-v15-q");
+        assertThat(registry.all()).extracting(ModelSpec::name)
+                .containsExactly("all-minilm-l6-v2-q", "bge-small-en-v15-q", "all-minilm-l6-v2", "bge-small-en-v15");
         assertThat(registry.defaultModel()).isEqualTo("all-minilm-l6-v2-q");
+        assertThat(registry.all()).extracting(ModelSpec::execution)
+                .containsExactly(Execution.ROW, Execution.ROW, Execution.BATCHED, Execution.BATCHED);
+    }
+
+    /** The float32 models come from their own Maven jars; the quantized ones keep theirs. */
+    @Test
+    void everyBundledModelLoadsFromItsJarWithItsOwnWeights() {
+        List<String> texts = List.of("the same text");
+        try (EmbeddingModel quantized = EmbeddingModel.load(ModelRegistry.BGE_SMALL_EN_V15_Q, SessionSettings.defaults());
+             EmbeddingModel float32 = EmbeddingModel.load(ModelRegistry.BGE_SMALL_EN_V15, SessionSettings.defaults())) {
+            float[] q = quantized.embed(texts)[0];
+            float[] f = float32.embed(texts)[0];
+            assertThat(f).hasSize(384).isNotEqualTo(q);
+            double cosine = 0;
+            for (int i = 0; i < q.length; i++) cosine += (double) q[i] * f[i];
+            assertThat(cosine).isGreaterThan(0.95);
+        }
+        assertThat(ModelRegistry.ALL_MINILM_L6_V2.pooling()).isEqualTo(Pooling.MEAN);
+        assertThat(ModelRegistry.BGE_SMALL_EN_V15.pooling()).isEqualTo(Pooling.CLS);
+    }
+
+    @Test
+    void theExecutionLayoutIsSetInTheFileAndDefaultsToRowWise() throws IOException {
+        ModelRegistry registry = registryOf("""
+                {"models": [
+                  {"name": "mine", "onnx": "my-model/model.onnx", "tokenizer": "my-model/tokenizer.json",
+                   "max_input_tokens": 128, "dimensions": 384},
+                  {"name": "mine-batched", "onnx": "my-model/model.onnx", "tokenizer": "my-model/tokenizer.json",
+                   "max_input_tokens": 128, "dimensions": 384, "execution": "batched"},
+                  {"name": "all-minilm-l6-v2", "max_batch_texts": 8},
+                  {"name": "bge-small-en-v15", "execution": "row"}]}""");
+
+        assertThat(registry.find("mine").orElseThrow().execution()).isEqualTo(Execution.ROW);
+        assertThat(registry.find("mine-batched").orElseThrow().execution()).isEqualTo(Execution.BATCHED);
+        assertThat(registry.find("all-minilm-l6-v2").orElseThrow().execution()).isEqualTo(Execution.BATCHED);
+        assertThat(registry.find("bge-small-en-v15").orElseThrow().execution()).isEqualTo(Execution.ROW);
+        assertThat(registry.find("all-minilm-l6-v2-q").orElseThrow().execution()).isEqualTo(Execution.ROW);
     }
 
     @Test
@@ -96,6 +135,10 @@ class ModelRegistryTest {
         assertThatThrownBy(() -> registryOf("""
                 {"models": [{"name": "bge-small-en-v15-q", "pooling": "max"}]}"""))
                 .hasMessageContaining("bge-small-en-v15-q");
+        assertThatThrownBy(() -> registryOf("""
+                {"models": [{"name": "bge-small-en-v15-q", "execution": "sideways"}]}"""))
+                .hasMessageContaining("models[0]").hasMessageContaining("bge-small-en-v15-q")
+                .hasMessageContaining("execution must be row or batched");
         assertThatThrownBy(() -> registryOf("[]")).hasMessageContaining("expected {\"models\"");
         assertThatThrownBy(() -> registryOf("""
                 {"models": [], "default_model": "nope"}"""))

@@ -6,6 +6,7 @@ import dev.streaminfer.contract.quota.UsageDocument;
 
 import static dev.streaminfer.functions.quota.QuotaTestData.DAY;
 import static dev.streaminfer.functions.quota.QuotaTestData.MIDNIGHT;
+import static dev.streaminfer.functions.quota.QuotaTestData.MINUTE;
 import static dev.streaminfer.functions.quota.QuotaTestData.SECOND;
 import static dev.streaminfer.functions.quota.QuotaTestData.T0;
 import static dev.streaminfer.functions.quota.QuotaTestData.aliceRequest;
@@ -24,7 +25,9 @@ import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -220,14 +223,20 @@ class QuotaFunctionTest {
         }
     }
 
+    /** Event time no input of the quota operator is behind, as the job's Kafka sources emit it. */
+    private void watermark(long eventTime) throws Exception {
+        harness.processBothWatermarks(new Watermark(eventTime));
+    }
+
     @Test
-    void idleUsersUsageExpiresOnceRequestTimeHasMovedTwoUtcDaysOn() throws Exception {
+    void idleUsersUsageExpiresOnceTheWatermarkHasMovedTwoUtcDaysOn() throws Exception {
         harness.setProcessingTime(0);
         send(QuotaUpdate.planChange("alice", "pro", null, null, T0));
         InferenceRequest refunded = aliceRequest(tokens(100)).at(T0);
         send(refunded);
         send(refundOf(refunded));
         send(bobRequest(tokens(100)).at(T0));
+        watermark(T0);
         // alice: plan, ledger, refunded ids; bob: ledger
         assertThat(harness.numKeyedStateEntries()).isEqualTo(4);
         assertThat(harness.numProcessingTimeTimers()).isEqualTo(2);
@@ -237,8 +246,9 @@ class QuotaFunctionTest {
         assertThat(harness.numKeyedStateEntries()).isEqualTo(4);
         assertThat(harness.numProcessingTimeTimers()).as("re-armed").isEqualTo(2);
 
-        // Bob keeps coming; request time passes the start of alice's second day after her last request.
+        // Bob keeps coming; every input reaches the start of alice's second day after her last request.
         send(bobRequest(tokens(100)).at(MIDNIGHT + DAY));
+        watermark(MIDNIGHT + DAY);
         harness.setProcessingTime(Duration.ofDays(7).toMillis());
 
         assertThat(harness.numKeyedStateEntries()).as("alice's plan and bob's ledger").isEqualTo(2);
@@ -249,6 +259,51 @@ class QuotaFunctionTest {
         assertThat(admittedIds()).endsWith("back");
         assertThat(snapshots().get(snapshots().size() - 1))
                 .isEqualTo(new UsageDocument("alice", "pro", 100_000L, 5_000_000L, 50_000, 4_950_000L, MIDNIGHT + 2 * DAY));
+    }
+
+    @Test
+    void anotherUsersNewerRequestsNeverExpireALedgerWhileTheWatermarkIsBehind() throws Exception {
+        harness.setProcessingTime(0);
+        // Bob's partition lags: the watermark stays at the time of his last request read so far.
+        send(dailyLimit("bob", 1_000));
+        send(bobRequest(tokens(800)).id("bob-1").at(T0));
+        watermark(T0);
+        // Alice's partition is caught up: her requests are two days ahead of bob's.
+        send(aliceRequest(tokens(100)).id("alice-ahead").at(MIDNIGHT + 2 * DAY));
+        send(aliceRequest(tokens(100)).id("alice-further").at(MIDNIGHT + 3 * DAY));
+
+        harness.setProcessingTime(Duration.ofDays(10).toMillis());
+
+        assertThat(harness.numKeyedStateEntries()).as("bob's plan and ledger, alice's ledger").isEqualTo(3);
+        assertThat(harness.numProcessingTimeTimers()).as("both re-armed").isEqualTo(2);
+        // Bob's backlog from the day his ledger counts still meets the 800 tokens charged that day.
+        send(bobRequest(tokens(300)).id("bob-backlog").at(T0 + MINUTE));
+        assertThat(rejections()).extracting(InferenceResult::requestId).containsExactly("bob-backlog");
+        assertThat(admittedIds()).containsExactly("bob-1", "alice-ahead", "alice-further");
+    }
+
+    @Test
+    void aLedgerExpiresWhenTheWatermarkReachesItsExpiryAndAnIdleUpdatesInputDoesNotHoldThatBack() throws Exception {
+        harness.setProcessingTime(0);
+        send(dailyLimit("bob", 1_000));
+        send(bobRequest(tokens(800)).id("bob-1").at(T0));
+        long bobExpiresAt = MIDNIGHT + DAY;
+
+        // The quota topics carry nothing: their input is idle and only the requests' watermark counts.
+        harness.processWatermarkStatus2(WatermarkStatus.IDLE);
+        harness.processWatermark1(new Watermark(bobExpiresAt - 1));
+        harness.setProcessingTime(Duration.ofDays(3).toMillis());
+        assertThat(harness.numKeyedStateEntries()).as("one millisecond early: bob's plan and ledger").isEqualTo(2);
+        assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+
+        harness.processWatermark1(new Watermark(bobExpiresAt));
+        harness.setProcessingTime(Duration.ofDays(4).toMillis());
+
+        assertThat(harness.numKeyedStateEntries()).as("bob's admin-given plan only").isEqualTo(1);
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+        // Bob's next request starts a fresh day budget.
+        send(bobRequest(tokens(900)).id("bob-next-day").at(bobExpiresAt + MINUTE));
+        assertThat(admittedIds()).containsExactly("bob-1", "bob-next-day");
     }
 
     @Test

@@ -12,10 +12,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -118,24 +124,41 @@ public final class KafkaRequestPublisher implements RequestPublisher {
     private CompletableFuture<Void> send(ProducerRecord<byte[], byte[]> record) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         long start = System.nanoTime();
+        Thread caller = Thread.currentThread();
+        AtomicBoolean handedOver = new AtomicBoolean();
         try {
             producer.send(record, (metadata, error) -> {
                 listener.produced(record.topic(), System.nanoTime() - start, error == null);
                 if (error == null) {
                     done.complete(null);
-                } else {
-                    done.completeExceptionally(new PublishFailedException(
-                            "kafka write to " + record.topic() + " failed: " + error.getClass().getSimpleName()
-                                    + ": " + error.getMessage(), error));
+                    return;
                 }
+                // A callback run inside send() itself means the record never reached the producer's
+                // buffer (no metadata within max.block.ms, too large, serialization): not written.
+                boolean inline = !handedOver.get() && Thread.currentThread() == caller;
+                done.completeExceptionally(new PublishFailedException(
+                        "kafka write to " + record.topic() + " failed: " + error.getClass().getSimpleName()
+                                + ": " + error.getMessage(), error, !inline && mayHaveBeenWritten(error)));
             });
+            handedOver.set(true);
         } catch (RuntimeException e) {
             listener.produced(record.topic(), System.nanoTime() - start, false);
-            // max.block.ms elapsed waiting for metadata, buffer full, or closed
+            // buffer full, or closed: the record never left this call
             done.completeExceptionally(new PublishFailedException(
-                    "kafka write to " + record.topic() + " refused: " + e.getMessage(), e));
+                    "kafka write to " + record.topic() + " refused: " + e.getMessage(), e, false));
         }
         return done;
+    }
+
+    /**
+     * Whether a write that failed after the record was handed to the producer may be in the log
+     * all the same. Only a broker's refusal of the record itself proves it is not; a timeout or a
+     * lost connection (retriable errors) may follow an append whose answer never arrived.
+     */
+    static boolean mayHaveBeenWritten(Throwable error) {
+        return !(error instanceof RecordTooLargeException || error instanceof RecordBatchTooLargeException
+                || error instanceof InvalidRecordException || error instanceof AuthorizationException
+                || error instanceof InvalidTopicException);
     }
 
     @Override

@@ -6,7 +6,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Writes to Kafka. Each future completes after the broker acknowledged the write (acks=all),
- * or exceptionally with {@link PublishFailedException} within the configured Kafka timeout.
+ * or exceptionally with {@link PublishFailedException} within the configured Kafka timeout; the
+ * exception says whether the record may have been written all the same
+ * ({@link PublishFailedException#mayHaveBeenWritten()}).
  * The real one is {@link KafkaRequestPublisher}; unit tests use a fake.
  */
 public interface RequestPublisher extends AutoCloseable {
@@ -26,10 +28,21 @@ public interface RequestPublisher extends AutoCloseable {
     @Override
     void close();
 
-    /** Kafka did not acknowledge in time (or refused); nothing may be assumed written. */
+    /**
+     * Kafka did not acknowledge the write. {@link #mayHaveBeenWritten()} is false only when the
+     * record certainly is not in the log (refused before it left the producer, or refused by the
+     * broker); after a timeout or a lost connection it is true: the broker may have appended it.
+     */
     final class PublishFailedException extends RuntimeException {
-        public PublishFailedException(String message, Throwable cause) {
+        private final boolean mayHaveBeenWritten;
+
+        public PublishFailedException(String message, Throwable cause, boolean mayHaveBeenWritten) {
             super(message, cause);
+            this.mayHaveBeenWritten = mayHaveBeenWritten;
+        }
+
+        public boolean mayHaveBeenWritten() {
+            return mayHaveBeenWritten;
         }
     }
 }

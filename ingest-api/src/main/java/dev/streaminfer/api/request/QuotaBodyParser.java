@@ -17,7 +17,8 @@ public final class QuotaBodyParser {
 
     public static final long MAX_TOKENS = 1_000_000_000_000L;
     private static final Set<String> FIELDS = Set.of("plan", "tokens_per_minute", "tokens_per_day");
-    private static final Pattern PLAN = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
+    /** A plan name's shape; which names exist (case-insensitively, as the job reads them) is the service's check. */
+    private static final Pattern PLAN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     private static final Pattern USER = Pattern.compile("[A-Za-z0-9._@:-]{1,128}");
 
     private QuotaBodyParser() {}
@@ -66,7 +67,7 @@ public final class QuotaBodyParser {
         if (planNode != null) {
             if (!planNode.isTextual() || !PLAN.matcher(planNode.textValue()).matches()) {
                 throw ApiError.of(ErrorCode.INVALID_REQUEST,
-                        "plan must be 1-64 characters of a-z, 0-9, '_' or '-'").exception();
+                        "plan must be 1-64 characters of letters, digits, '_' or '-'").exception();
             }
             plan = Optional.of(planNode.textValue());
         }

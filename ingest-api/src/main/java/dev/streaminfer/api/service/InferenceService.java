@@ -22,8 +22,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Accepting a request: fast quota check, idempotency, the accepted marker in Redis, the write to
- * Kafka, and only then success. Any failure before the broker's ack answers 503 and leaves no
- * Kafka record behind (an orphan accepted marker for an id nobody was given is harmless).
+ * Kafka, and only then success. A failure that wrote nothing answers 503 (Kafka or Redis
+ * unreachable) or 429 and leaves no Kafka record behind (an orphan accepted marker for an id
+ * nobody was given is harmless). A Kafka write whose outcome is unknown (timed out after the
+ * record was handed to the producer) answers 503 {@code outcome_unknown}: with an
+ * {@code Idempotency-Key} a retry settles it (see {@link IdempotencyKeys}); without one, a retry
+ * may be processed twice.
  */
 public final class InferenceService {
 
@@ -55,8 +59,10 @@ public final class InferenceService {
     /**
      * @param idempotencyKey the client's {@code Idempotency-Key} (already validated), or null
      * @param traceparent a valid W3C traceparent to propagate, or null
-     * @throws ApiException 429 (quota mirror says spent), 503 (Kafka or Redis unreachable), 409
-     *     (a concurrent duplicate is still in progress)
+     * @throws ApiException 429 (the request does not fit what the quota mirror says is left), 503
+     *     (Kafka or Redis unreachable: nothing accepted; {@code outcome_unknown}: Kafka may hold
+     *     it), 409 (a concurrent duplicate is still in progress), 422 (the key was used for
+     *     another body)
      */
     public Accepted submit(Caller caller, ParsedInference request, String idempotencyKey, String traceparent) {
         if (!kafkaReachable.getAsBoolean()) {
@@ -64,18 +70,26 @@ public final class InferenceService {
         }
         String requestId = RequestIds.newId(clock.millis());
         if (idempotencyKey == null) {
-            accept(caller, request, requestId, traceparent);
+            try {
+                accept(caller, request, requestId, traceparent);
+            } catch (IdempotencyKeys.WriteOutcomeUnknown e) {
+                throw ApiError.outcomeUnknown("Kafka did not confirm the write in time and may hold the request all"
+                        + " the same; a retry without an Idempotency-Key may be processed twice", 1).exception();
+            }
             return new Accepted(requestId, false);
         }
         // A replay answers the first request's id even if the budget has been spent since.
-        IdempotencyKeys.Outcome outcome = idempotency.once(caller.userId(), idempotencyKey, requestId,
-                () -> accept(caller, request, requestId, traceparent));
+        IdempotencyKeys.Outcome outcome = idempotency.once(caller.userId(), idempotencyKey, request.fingerprint(),
+                requestId, id -> accept(caller, request, id, traceparent));
         return new Accepted(outcome.requestId(), outcome.replayed());
     }
 
     /**
      * One Redis round trip (accepted marker + usage mirror), the quota check, one Kafka write. On a
      * 429 the marker stays behind for an id nobody was given (harmless; it expires).
+     *
+     * @throws IdempotencyKeys.WriteOutcomeUnknown when Kafka may hold the record without having
+     *     acknowledged it; any other exception means nothing was written
      */
     private void accept(Caller caller, ParsedInference parsed, String requestId, String traceparent) {
         long submittedAt = clock.millis();
@@ -90,20 +104,30 @@ public final class InferenceService {
         } catch (RequestStore.StoreUnavailableException e) {
             throw ApiError.unavailable("Redis is not reachable; nothing was accepted").exception();
         }
-        Optional<ApiError> quota = QuotaGate.check(UsageService.mirrorOf(usage, caller.userId()), submittedAt);
+        Optional<ApiError> quota = QuotaGate.check(UsageService.mirrorOf(usage, caller.userId()),
+                parsed.inputTokens(), submittedAt);
         if (quota.isPresent()) {
             throw quota.get().exception();
         }
         try {
             publisher.publishRequest(request).get(kafkaTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("event=kafka_write_failed request_id={} user_id={} reason=\"{}\"", requestId, caller.userId(),
-                    e.getCause() == null ? e.toString() : e.getCause().getMessage());
-            throw ApiError.kafkaUnavailable("Kafka did not acknowledge the request in time; nothing was accepted")
-                    .exception();
+        } catch (ExecutionException e) {
+            boolean mayBeWritten = !(e.getCause() instanceof RequestPublisher.PublishFailedException failed)
+                    || failed.mayHaveBeenWritten();
+            LOG.warn("event=kafka_write_failed request_id={} user_id={} may_be_written={} reason=\"{}\"", requestId,
+                    caller.userId(), mayBeWritten, e.getCause() == null ? e.toString() : e.getCause().getMessage());
+            if (mayBeWritten) {
+                throw new IdempotencyKeys.WriteOutcomeUnknown("kafka: " + e.getCause());
+            }
+            throw ApiError.kafkaUnavailable("Kafka did not take the request (unreachable or refused); nothing was"
+                    + " accepted").exception();
+        } catch (TimeoutException e) {
+            LOG.warn("event=kafka_write_failed request_id={} user_id={} may_be_written=true reason=\"no answer\"",
+                    requestId, caller.userId());
+            throw new IdempotencyKeys.WriteOutcomeUnknown("kafka: no answer in time");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApiError.kafkaUnavailable("interrupted while writing to Kafka").exception();
+            throw new IdempotencyKeys.WriteOutcomeUnknown("interrupted while writing to Kafka");
         }
     }
 }

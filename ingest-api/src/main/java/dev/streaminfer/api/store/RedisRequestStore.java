@@ -27,6 +27,9 @@ public final class RedisRequestStore implements RequestStore {
 
     private static final String RELEASE_IF_EQUAL =
             "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+    private static final String REPLACE_IF_EQUAL =
+            "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) "
+                    + "return 1 else return 0 end";
 
     private final RedisCommands<String, String> redis;
     private final RedisAsyncCommands<String, String> async;
@@ -129,8 +132,9 @@ public final class RedisRequestStore implements RequestStore {
     }
 
     @Override
-    public void updateIdempotency(String key, String value, Duration ttl) {
-        call(() -> redis.set(key, value, SetArgs.Builder.xx().px(ttl.toMillis())));
+    public boolean replaceIdempotency(String key, String expectedValue, String value, Duration ttl) {
+        return call(() -> Long.valueOf(1).equals(redis.<Long>eval(REPLACE_IF_EQUAL, ScriptOutputType.INTEGER,
+                new String[] {key}, expectedValue, value, Long.toString(ttl.toMillis()))));
     }
 
     @Override

@@ -46,8 +46,13 @@ public interface RequestStore {
      */
     Optional<String> claimIdempotency(String key, String value, Duration ttl);
 
-    /** Overwrites the value of a claimed key (keeps it for {@code ttl}). */
-    void updateIdempotency(String key, String value, Duration ttl);
+    /**
+     * Replaces the value of a claimed key only if it still holds {@code expectedValue}, and keeps
+     * it for {@code ttl} from now (atomic compare-and-set).
+     *
+     * @return true if this call replaced it; false if the key holds something else or nothing
+     */
+    boolean replaceIdempotency(String key, String expectedValue, String value, Duration ttl);
 
     /** Deletes the key only if it still holds {@code expectedValue}. */
     void releaseIdempotency(String key, String expectedValue);

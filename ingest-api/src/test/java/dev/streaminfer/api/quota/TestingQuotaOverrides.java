@@ -6,12 +6,17 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
-/** In-memory {@link QuotaOverrides}; {@link #down} makes every call fail like an unreachable PostgreSQL. */
+/**
+ * In-memory {@link QuotaOverrides}; {@link #down} makes every call fail like an unreachable
+ * PostgreSQL, {@link #failingCommits} makes that many next commits fail after {@code beforeCommit}
+ * ran (the connection lost at COMMIT).
+ */
 public final class TestingQuotaOverrides implements QuotaOverrides {
 
     private final Map<String, QuotaSettings> settings = new HashMap<>();
     private final Map<String, String> keyPlans = new HashMap<>();
     public volatile boolean down;
+    public volatile int failingCommits;
 
     /** The plan of a user's API key, as {@code api_keys} holds it. */
     public synchronized void keyPlan(String userId, String plan) {
@@ -36,6 +41,10 @@ public final class TestingQuotaOverrides implements QuotaOverrides {
                 QuotaSettings.planOnly(keyPlans.getOrDefault(userId, "free")));
         QuotaSettings after = change.apply(before);
         beforeCommit.accept(after);
+        if (failingCommits > 0) {
+            failingCommits--;
+            throw new UnavailableException("testing store lost the connection at commit", null);
+        }
         settings.put(userId, after);
         if (keyPlans.containsKey(userId)) {
             keyPlans.put(userId, after.plan());

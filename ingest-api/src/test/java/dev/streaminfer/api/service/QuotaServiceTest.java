@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.streaminfer.api.ApiException;
+import dev.streaminfer.api.kafka.TestingPublisher;
 import dev.streaminfer.api.quota.QuotaSettings;
 import dev.streaminfer.api.request.QuotaBodyParser;
 import dev.streaminfer.contract.quota.QuotaUpdate;
@@ -70,8 +71,55 @@ class QuotaServiceTest {
     void kafkaDownChangesNothing() {
         f.publisher.failing = true;
 
-        assertThat(statusOf(() -> put("dave", "{\"plan\":\"pro\"}"))).isEqualTo(503);
+        assertThatThrownBy(() -> put("dave", "{\"plan\":\"pro\"}"))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.error().status()).isEqualTo(503);
+                    assertThat(e.error().code()).isEqualTo("kafka_unavailable");
+                });
         assertThat(quotas.current("dave", "free")).isEqualTo(QuotaSettings.planOnly("free"));
+    }
+
+    @Test
+    void aPlanNameIsKnownCaseInsensitivelyLikeTheJobKnowsIt() {
+        QuotaService.QuotaChange change = put("gina", "{\"plan\":\"PRO\"}");
+
+        assertThat(change.settings().plan()).isEqualTo("pro");
+        assertThat(f.publisher.quotaUpdates).extracting(QuotaUpdate::plan).containsExactly("pro");
+    }
+
+    @Test
+    void aChangeKafkaAcknowledgedIsNeverAnsweredWithAnErrorEvenIfTheCommitFails() {
+        f.overrides.failingCommits = 1;
+
+        QuotaService.QuotaChange change = put("hank", "{\"plan\":\"pro\",\"tokens_per_day\":7}");
+
+        assertThat(change.settings()).isEqualTo(new QuotaSettings("pro", null, 7L));
+        assertThat(f.publisher.quotaUpdates).hasSize(1);
+        assertThat(quotas.current("hank", "free")).as("stored again").isEqualTo(change.settings());
+    }
+
+    @Test
+    void aChangeKafkaAcknowledgedIsAnswered200EvenIfPostgresStaysDown() {
+        f.overrides.failingCommits = 2;
+
+        assertThat(put("ivy", "{\"tokens_per_day\":7}").settings().tokensPerDay()).isEqualTo(7L);
+        assertThat(f.publisher.quotaUpdates).hasSize(1);
+    }
+
+    @Test
+    void aWriteKafkaDidNotConfirmIsStoredAndAnswered503OutcomeUnknown() {
+        f.publisher.mode = TestingPublisher.Mode.TIMEOUT_WRITTEN;
+
+        assertThatThrownBy(() -> put("jo", "{\"tokens_per_day\":7}"))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.error().status()).isEqualTo(503);
+                    assertThat(e.error().code()).isEqualTo("outcome_unknown");
+                    assertThat(e.error().message()).contains("Repeat the same PUT");
+                });
+        assertThat(quotas.current("jo", "free").tokensPerDay()).as("stored: the job may apply it").isEqualTo(7L);
+
+        f.publisher.mode = TestingPublisher.Mode.ACK;
+        assertThat(put("jo", "{\"tokens_per_day\":7}").settings().tokensPerDay()).isEqualTo(7L);
     }
 
     @Test

@@ -27,11 +27,17 @@ final class ServiceFixtures {
     final TestingPublisher publisher = new TestingPublisher();
     final TestingQuotaOverrides overrides = new TestingQuotaOverrides();
     static final Caller ADMIN = new Caller("root", Role.ADMIN, "unlimited");
-    final Clock clock = Clock.fixed(T0, ZoneOffset.UTC);
+    /** Stands still unless a test (or a waiting duplicate) moves it. */
+    final MovableClock clock = new MovableClock(T0);
     volatile boolean kafkaReachable = true;
 
+    /** An owner finishes within 10 s; Kafka may append a write given up on for 5 s more. */
+    static final Duration OWNER_BOUND = Duration.ofSeconds(10);
+    static final Duration SETTLE = Duration.ofSeconds(5);
+
     IdempotencyKeys idempotency() {
-        return new IdempotencyKeys(store, Duration.ofHours(24), Duration.ofSeconds(10), Duration.ofSeconds(11), Clock.systemUTC(), Thread::sleep);
+        return new IdempotencyKeys(store, publisher, Duration.ofHours(24), OWNER_BOUND, SETTLE, Duration.ofSeconds(2),
+                clock, clock::advance);
     }
 
     InferenceService inference() {
@@ -53,6 +59,38 @@ final class ServiceFixtures {
 
     static ParsedInference embed(String... inputs) {
         return new ParsedInference("all-minilm-l6-v2-q", inputs, Priority.NORMAL, 60_000, inputs.length * 3);
+    }
+
+    /** A clock tests move by hand; waiting on it moves it. */
+    static final class MovableClock extends Clock {
+        private volatile Instant now;
+
+        MovableClock(Instant start) {
+            this.now = start;
+        }
+
+        void advance(long millis) {
+            now = now.plusMillis(millis);
+        }
+
+        void advance(Duration d) {
+            advance(d.toMillis());
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
     }
 
     void jobWrites(String requestId, String userId, RequestStatus status) {

@@ -65,7 +65,7 @@ class RedisRequestStoreITCase extends RequestStoreContract {
         assertThat(connection.sync().ttl(RedisKeys.accepted("ttl-a"))).isBetween(90L, 100L);
         assertThat(connection.sync().ttl(RedisKeys.cancel("ttl-c"))).isBetween(190L, 200L);
         assertThat(connection.sync().ttl(key)).isBetween(290L, 300L);
-        store.updateIdempotency(key, "v2", Duration.ofSeconds(400));
+        assertThat(store.replaceIdempotency(key, "v", "v2", Duration.ofSeconds(400))).isTrue();
         assertThat(connection.sync().ttl(key)).isBetween(390L, 400L);
     }
 

@@ -87,7 +87,9 @@ public abstract class RequestStoreContract {
         store().releaseIdempotency(key, "not-v1");
         assertThat(store().idempotency(key)).contains("v1");
 
-        store().updateIdempotency(key, "v3", Duration.ofMinutes(1));
+        assertThat(store().replaceIdempotency(key, "not-v1", "v3", Duration.ofMinutes(1))).isFalse();
+        assertThat(store().idempotency(key)).contains("v1");
+        assertThat(store().replaceIdempotency(key, "v1", "v3", Duration.ofMinutes(1))).isTrue();
         assertThat(store().idempotency(key)).contains("v3");
 
         store().releaseIdempotency(key, "v3");
@@ -96,9 +98,9 @@ public abstract class RequestStoreContract {
     }
 
     @Test
-    void update_does_not_resurrect_a_released_claim() {
+    void replace_does_not_resurrect_a_released_claim() {
         String key = RedisKeys.idempotency("user", id());
-        store().updateIdempotency(key, "late", Duration.ofMinutes(1));
+        assertThat(store().replaceIdempotency(key, "gone", "late", Duration.ofMinutes(1))).isFalse();
         assertThat(store().idempotency(key)).isEmpty();
     }
 

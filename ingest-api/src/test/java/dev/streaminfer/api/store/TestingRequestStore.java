@@ -6,22 +6,32 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * In-memory {@link RequestStore} for unit tests (TTLs are recorded, not enforced). Passes
  * {@link RequestStoreContract}, like the real one. {@link #down} makes every call fail like an
- * unreachable Redis.
+ * unreachable Redis; {@link #failing} names single operations (by method name) that fail so, to
+ * lose Redis at one step of a protocol.
  */
 public final class TestingRequestStore implements RequestStore {
 
     public final Map<String, String> values = new ConcurrentHashMap<>();
     public final Map<String, Duration> ttls = new ConcurrentHashMap<>();
+    public final Set<String> failing = ConcurrentHashMap.newKeySet();
     public volatile boolean down;
 
     private void check() {
         if (down) {
             throw new StoreUnavailableException("testing store is down", null);
+        }
+    }
+
+    private void check(String operation) {
+        check();
+        if (failing.contains(operation)) {
+            throw new StoreUnavailableException("testing store fails " + operation, null);
         }
     }
 
@@ -62,6 +72,7 @@ public final class TestingRequestStore implements RequestStore {
     @Override
     public Optional<String> putAcceptedAndReadUsage(String requestId, String queuedDocument, Duration ttl,
                                                     String userId) {
+        check("putAcceptedAndReadUsage");
         putAccepted(requestId, queuedDocument, ttl);
         return usage(userId);
     }
@@ -93,7 +104,7 @@ public final class TestingRequestStore implements RequestStore {
 
     @Override
     public Optional<String> claimIdempotency(String key, String value, Duration ttl) {
-        check();
+        check("claimIdempotency");
         String existing = values.putIfAbsent(key, value);
         if (existing == null) {
             ttls.put(key, ttl);
@@ -102,15 +113,18 @@ public final class TestingRequestStore implements RequestStore {
     }
 
     @Override
-    public void updateIdempotency(String key, String value, Duration ttl) {
-        check();
-        values.computeIfPresent(key, (k, v) -> value);
-        ttls.put(key, ttl);
+    public boolean replaceIdempotency(String key, String expectedValue, String value, Duration ttl) {
+        check("replaceIdempotency");
+        boolean replaced = values.replace(key, expectedValue, value);
+        if (replaced) {
+            ttls.put(key, ttl);
+        }
+        return replaced;
     }
 
     @Override
     public void releaseIdempotency(String key, String expectedValue) {
-        check();
+        check("releaseIdempotency");
         values.remove(key, expectedValue);
     }
 

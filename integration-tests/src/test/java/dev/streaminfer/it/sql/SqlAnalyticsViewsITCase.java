@@ -114,7 +114,7 @@ class SqlAnalyticsViewsITCase {
         }
         // spot checks by hand: alice on day 0 with M1 (3 completed 100+50+30, 1 rejected of 500)
         assertThat(expected).contains(raw.firstDay + "|" + data.alice + "|" + SqlTestData.M1 + "|4|3|1|0|0|0|0|680|180");
-        // carol on day 3: one queued, one queued → completed, one completed whose replay as failed was ignored
+        // carol on day 3: one queued, one queued → completed, one failed attempt replayed as completed
         assertThat(expected).contains(raw.firstDay.plusDays(3) + "|" + data.carol + "|" + SqlTestData.M1 + "|3|2|0|0|0|0|1|27|20");
     }
 

@@ -34,7 +34,7 @@ import java.util.stream.Collectors;
  * <p>The set spans four UTC days around a month boundary (two days of one month, two of the
  * next), three users, the two bundled models and a test-only model whose price changes in the
  * middle of the third day, every final status, a request that goes queued → completed, one that
- * stays queued, and a replay that tries to overwrite a final status. User ids and the test
+ * stays queued, and a failed attempt whose replay completed (the replay's write wins). User ids and the test
  * model carry a random prefix because the database is shared with other tests.
  */
 final class SqlTestData {
@@ -133,17 +133,18 @@ final class SqlTestData {
         completed(w, id.apply("c"), alice, testModel, 500, w.priceChange.minusMillis(1), 45);
         completed(w, id.apply("c"), alice, testModel, 2000, w.priceChange, 40);
         completed(w, id.apply("c"), alice, testModel, 300, w.at(2, 13, 10, 0, 0), 60);
-        // day 3: a cancellation, one still queued, one queued then completed, a replay ignored
+        // day 3: a cancellation, one still queued, one queued then completed, a failed attempt replayed as completed
         unsuccessful(w, id.apply("x"), alice, M1, RequestStatus.CANCELLED, "cancelled", 12, w.at(3, 8, 0, 0, 0), 500);
         queued(w, id.apply("q"), carol, M1, 7, w.at(3, 9, 0, 0, 0));
         String later = id.apply("qc");
         queued(w, later, carol, M1, 9, w.at(3, 9, 1, 0, 0));
         completed(w, later, carol, M1, 9, w.at(3, 9, 1, 0, 0), 70);
         String replayed = id.apply("c");
-        completed(w, replayed, carol, M1, 11, w.at(3, 9, 2, 0, 0), 30);
-        // a replay of the same request as failed must not change the stored final row
+        // the first attempt failed and its checkpoint never completed; the replay computed it: the
+        // stored row is the replay's, as the committed results and the quota state are (last write wins)
         w.writes.add(result(replayed, carol, M1, RequestStatus.FAILED, 11, 0, "inference_failed",
                 w.at(3, 9, 2, 0, 0), w.at(3, 9, 2, 0, 0).plusMillis(999)));
+        completed(w, replayed, carol, M1, 11, w.at(3, 9, 2, 0, 0), 30);
         return w;
     }
 

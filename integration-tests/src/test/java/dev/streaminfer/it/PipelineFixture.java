@@ -10,6 +10,7 @@ import dev.streaminfer.jobs.JobOptions;
 import dev.streaminfer.localstack.Provisioning;
 import dev.streaminfer.localstack.ServiceEndpoints;
 import dev.streaminfer.localstack.TestServices;
+import dev.streaminfer.localstack.TopicSpec;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import dev.streaminfer.contract.model.InferenceRequest;
@@ -38,9 +39,6 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -76,18 +74,13 @@ final class PipelineFixture implements AutoCloseable {
     private IngestApi api;
 
     PipelineFixture() throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, services.kafkaBootstrapServers()))) {
-            admin.createTopics(List.of(
-                    new NewTopic(requestsTopic, 4, (short) 1),
-                    // the results and DLQ topics take the largest result, as the local stack's do
-                    new NewTopic(resultsTopic, 4, (short) 1).configs(Map.of("max.message.bytes",
-                            Integer.toString(Provisioning.MAX_MESSAGE_BYTES))),
-                    new NewTopic(dlqTopic, 1, (short) 1).configs(Map.of("max.message.bytes",
-                            Integer.toString(Provisioning.MAX_MESSAGE_BYTES))),
-                    new NewTopic(quotaTopic, 4, (short) 1).configs(Map.of("cleanup.policy", "compact")),
-                    new NewTopic(refundsTopic, 4, (short) 1)))
-                    .all().get(30, TimeUnit.SECONDS);
-        }
+        // the same topic settings as the local stack's (results and DLQ take the largest result)
+        Provisioning.createTopics(services.kafkaBootstrapServers(), List.of(
+                TopicSpec.of(requestsTopic, 4),
+                TopicSpec.of(resultsTopic, 4).withMaxMessageBytes(Provisioning.MAX_MESSAGE_BYTES),
+                TopicSpec.of(dlqTopic, 1).withMaxMessageBytes(Provisioning.MAX_MESSAGE_BYTES),
+                TopicSpec.compacted(quotaTopic, 4),
+                TopicSpec.of(refundsTopic, 4)));
         ApiKeyStore.upsert(services.postgresUrl(), services.postgresUser(), services.postgresPassword(),
                 apiKey, userId, "user", "pro");
         ApiKeyStore.upsert(services.postgresUrl(), services.postgresUser(), services.postgresPassword(),

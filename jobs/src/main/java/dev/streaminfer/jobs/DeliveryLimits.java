@@ -6,7 +6,6 @@ import dev.streaminfer.contract.validation.RequestLimits;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +14,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -96,15 +96,13 @@ public final class DeliveryLimits {
         Map<String, Object> props = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis(),
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-        Map<ConfigResource, Config> configs;
+        Map<ConfigResource, Config> configs = new HashMap<>();
         try (Admin admin = Admin.create(props)) {
-            List<ConfigResource> resources = topics.stream()
-                    .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
-            configs = new HashMap<>();
-            for (ConfigResource resource : resources) {
+            Map<ConfigResource, KafkaFuture<Config>> described = admin.describeConfigs(topics.stream()
+                    .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList()).values();
+            for (Map.Entry<ConfigResource, KafkaFuture<Config>> entry : described.entrySet()) {
                 try {
-                    configs.putAll(admin.describeConfigs(List.of(resource)).all()
-                            .get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+                    configs.put(entry.getKey(), entry.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS));
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
                         throw e;

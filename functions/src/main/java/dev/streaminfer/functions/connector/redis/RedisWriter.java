@@ -2,9 +2,11 @@ package dev.streaminfer.functions.connector.redis;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +65,7 @@ public final class RedisWriter implements AutoCloseable {
         pending.clear();
         Backoff backoff = new Backoff(options);
         for (int attempt = 0; ; attempt++) {
-            Map<String, RedisWrite> newestOfFailedKeys = new LinkedHashMap<>();
+            Set<String> failedKeys = new HashSet<>();
             Map<String, RedisWrite> newest = new LinkedHashMap<>();
             Throwable lastError = null;
             for (Pending p : round) {
@@ -72,24 +74,24 @@ public final class RedisWriter implements AutoCloseable {
                 if (error == null) {
                     writes.inc();
                 } else {
-                    newestOfFailedKeys.put(p.write().key(), null);
+                    failedKeys.add(p.write().key());
                     lastError = error;
                 }
             }
-            if (newestOfFailedKeys.isEmpty()) {
+            if (failedKeys.isEmpty()) {
                 break;
             }
-            errors.inc(newestOfFailedKeys.size());
+            errors.inc(failedKeys.size());
             if (attempt >= options.maxRetries()) {
-                throw new IOException(newestOfFailedKeys.size() + " Redis keys still failing after "
+                throw new IOException(failedKeys.size() + " Redis keys still failing after "
                         + attempt + " retries", lastError);
             }
             LOG.warn("Redis writes failed, retrying: keys={} attempt={} backoffMs={} error={}",
-                    newestOfFailedKeys.size(), attempt + 1, backoff.nextMillis(), String.valueOf(lastError));
+                    failedKeys.size(), attempt + 1, backoff.nextMillis(), String.valueOf(lastError));
             backoff.sleep();
-            List<Pending> retry = new ArrayList<>(newestOfFailedKeys.size());
+            List<Pending> retry = new ArrayList<>(failedKeys.size());
             for (RedisWrite write : newest.values()) {
-                if (newestOfFailedKeys.containsKey(write.key())) {
+                if (failedKeys.contains(write.key())) {
                     retry.add(new Pending(write, connection.send(write)));
                 }
             }

@@ -17,8 +17,12 @@ final class Ceiling {
 
     private Ceiling() {}
 
-    record Result(int batch, int callers, int paddedTokenBudget, double seconds, long texts, double textsPerSecond,
-                  double meanBatchMs) {}
+    record Result(int batch, int callers, int intraOp, int paddedTokenBudget, double seconds, long texts,
+                  double textsPerSecond, double meanBatchMs) {
+        Result withIntraOp(int threads) {
+            return new Result(batch, callers, threads, paddedTokenBudget, seconds, texts, textsPerSecond, meanBatchMs);
+        }
+    }
 
     static Result run(EmbeddingModel model, List<String> texts, int batch, int callers, int paddedTokenBudget,
                       double seconds) throws InterruptedException {
@@ -60,34 +64,8 @@ final class Ceiling {
             throw new IllegalStateException("ceiling loop failed", failure.get());
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
-        return new Result(batch, callers, paddedTokenBudget, elapsed, done.get(), done.get() / elapsed,
+        return new Result(batch, callers, 1, paddedTokenBudget, elapsed, done.get(), done.get() / elapsed,
                 batchNanos.get() / 1e6 / Math.max(1, batches.get()));
-    }
-
-    /** Cosine of each text's vector in its batch to the same text embedded alone: min, 1st percentile, mean. */
-    record Fidelity(int texts, int batch, int paddedTokenBudget, double minCosine, double p1Cosine, double meanCosine) {}
-
-    static float[][] alone(EmbeddingModel model, List<String> texts) {
-        float[][] out = new float[texts.size()][];
-        for (int i = 0; i < texts.size(); i++) {
-            out[i] = model.embed(List.of(texts.get(i)), 0)[0];
-        }
-        return out;
-    }
-
-    static Fidelity fidelity(EmbeddingModel model, List<String> texts, float[][] alone, int batch, int paddedTokenBudget) {
-        double[] cos = new double[texts.size()];
-        for (int from = 0; from < texts.size(); from += batch) {
-            List<String> part = texts.subList(from, Math.min(texts.size(), from + batch));
-            float[][] vectors = batched(model, part, paddedTokenBudget);
-            for (int i = 0; i < part.size(); i++) {
-                cos[from + i] = Stats.cosine(vectors[i], alone[from + i]);
-            }
-        }
-        double[] sorted = cos.clone();
-        java.util.Arrays.sort(sorted);
-        return new Fidelity(texts.size(), batch, paddedTokenBudget, sorted[0], Stats.percentile(sorted, 1),
-                java.util.Arrays.stream(cos).average().orElse(Double.NaN));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.streaminfer.bench;
 
 import dev.streaminfer.contract.model.InferenceRequest;
 import dev.streaminfer.contract.model.Priority;
+import dev.streaminfer.contract.redis.RedisKeys;
 import dev.streaminfer.contract.serde.InferenceRequestCodec;
 import dev.streaminfer.jobs.InferenceJob;
 import dev.streaminfer.jobs.JobOptions;
@@ -19,6 +20,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
@@ -36,9 +39,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  *   <li>start the job, warm it up (model loaded, code paths hot) with a few requests;</li>
  *   <li><b>burst</b>: N requests written at once (as if pre-loaded): capacity in texts/s from the
  *       first to the last completion; latency here is queueing;</li>
- *   <li><b>open loop</b> at fixed offered rates (e.g. 70% of the capacity just measured): requests
+ *   <li><b>open loop</b> at fixed shares of the capacity just measured (30, 70, 90%): requests
  *       sent on a schedule whatever the pipeline does, {@code submitted_at} = the scheduled time,
- *       so p50/p99 are what a client sees at that load.</li>
+ *       so p50/p99 are what a client sees at that load;</li>
+ *   <li><b>idle</b>: one request at a time with nothing else running, timed from the send to its
+ *       result document appearing in Redis (what the API's {@code wait_ms} waits for).</li>
  * </ol>
  * Every request has one text; latencies come from the rows in {@code inference_results}:
  * {@code completed_at − submitted_at} (result computed) and {@code bench_written_at −
@@ -53,7 +58,11 @@ final class PipelinePoint {
                        double textsPerSecond, double writtenPerSecond, double p50Ms, double p99Ms,
                        double p50WrittenMs, double p99WrittenMs, double seconds) {}
 
-    record Result(String label, Map<String, String> settings, double startSeconds, List<PhaseResult> phases) {
+    /** Idle round trips: send to result in Redis (p50, max) and submit to computed (p50), ms. */
+    record IdleResult(int requests, double p50ToRedisMs, double maxToRedisMs, double p50ComputedMs) {}
+
+    record Result(String label, String model, Map<String, String> settings, double startSeconds,
+                  List<PhaseResult> phases, IdleResult idle) {
         PhaseResult phase(String name) {
             return phases.stream().filter(p -> p.phase().equals(name)).findFirst().orElse(null);
         }
@@ -84,12 +93,12 @@ final class PipelinePoint {
     }
 
     /**
-     * Runs the point: burst of {@code burstRequests}, then one open-loop phase per entry of
-     * {@code openRates} (null entries stand for {@code openFactor × capacity}), each
-     * {@code openSeconds} long.
+     * Runs the point on {@code model}: burst of {@code burstRequests}, then one open-loop phase of
+     * {@code openSeconds} per share of the burst capacity in {@code openFactors}, then
+     * {@code idleRequests} idle round trips.
      */
-    Result run(String label, Map<String, String> settings, int burstRequests, List<Double> openRates,
-               double openFactor, double openSeconds) throws Exception {
+    Result run(String label, String model, Map<String, String> settings, int burstRequests, double[] openFactors,
+               double openSeconds, int idleRequests) throws Exception {
         String suffix = label + "-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
         String requestsTopic = "bench-requests-" + suffix;
         Provisioning.createTopics(services.kafkaBootstrapServers(), List.of(
@@ -122,40 +131,42 @@ final class PipelinePoint {
         JobClient job = env.executeAsync("bench-" + suffix);
         List<PhaseResult> phases = new ArrayList<>();
         double startSeconds;
+        IdleResult idle = null;
         try {
             awaitRunning(job);
             String warm = suffix + "-warm-";
-            sendBurst(requestsTopic, warm, 4 * USERS, 0);
+            sendBurst(requestsTopic, model, warm, 4 * USERS, 0);
             awaitRows(warm, 4 * USERS, 120);
             startSeconds = (System.nanoTime() - t0) / 1e9;
 
             String burst = suffix + "-burst-";
             long b0 = System.nanoTime();
-            sendBurst(requestsTopic, burst, burstRequests, 0);
+            sendBurst(requestsTopic, model, burst, burstRequests, 0);
             awaitRows(burst, burstRequests, Math.max(120, burstRequests / 10));
             PhaseResult burstResult = measure("burst", burst, burstRequests, Double.NaN, (System.nanoTime() - b0) / 1e9);
             phases.add(burstResult);
 
             int phase = 0;
-            for (Double rate : openRates) {
-                double offered = rate != null ? rate : openFactor * burstResult.textsPerSecond();
+            for (double factor : openFactors) {
+                double offered = factor * burstResult.textsPerSecond();
                 if (!(offered > 0)) {
                     continue;
                 }
-                String name = rate == null ? "open-" + Math.round(openFactor * 100) + "pct" : "open-" + Math.round(offered) + "ps";
                 String prefix = suffix + "-open" + (phase++) + "-";
                 long o0 = System.nanoTime();
-                int count = sendOpenLoop(requestsTopic, prefix, offered, openSeconds, burstRequests);
+                int count = sendOpenLoop(requestsTopic, model, prefix, offered, openSeconds, burstRequests);
                 awaitRows(prefix, count, 120);
-                phases.add(measure(name, prefix, count, offered, (System.nanoTime() - o0) / 1e9));
+                phases.add(measure("open-" + Math.round(factor * 100) + "pct", prefix, count, offered,
+                        (System.nanoTime() - o0) / 1e9));
             }
+            idle = idleRoundTrips(requestsTopic, model, suffix + "-idle-", idleRequests);
         } finally {
             cancel(job);
             try (Statement s = db.createStatement()) {
                 s.execute("TRUNCATE inference_results");
             }
         }
-        return new Result(label, settings, Stats.round(startSeconds, 2), phases);
+        return new Result(label, model, settings, Stats.round(startSeconds, 2), phases, idle);
     }
 
     /** Cancels the job; its per-job MiniCluster shuts down with it (then status calls fail: done). */
@@ -185,9 +196,9 @@ final class PipelinePoint {
         }
     }
 
-    private InferenceRequest request(String id, int i, long submittedAt, int textIndex) {
+    private InferenceRequest request(String model, String id, int i, long submittedAt, int textIndex) {
         String user = "bench-user-" + (i % USERS);
-        return new InferenceRequest(id, user, "all-minilm-l6-v2-q", new String[] {texts.get(textIndex % texts.size())},
+        return new InferenceRequest(id, user, model, new String[] {texts.get(textIndex % texts.size())},
                 Priority.NORMAL, submittedAt + 600_000, submittedAt, 0, null);
     }
 
@@ -199,17 +210,18 @@ final class PipelinePoint {
     }
 
     /** {@code count} requests as fast as the producer goes, texts from {@code firstText} on. */
-    private void sendBurst(String topic, String prefix, int count, int firstText) throws Exception {
+    private void sendBurst(String topic, String model, String prefix, int count, int firstText) throws Exception {
         AtomicReference<Exception> failure = new AtomicReference<>();
         for (int i = 0; i < count; i++) {
-            send(topic, request(prefix + i, i, System.currentTimeMillis(), firstText + i), failure);
+            send(topic, request(model, prefix + i, i, System.currentTimeMillis(), firstText + i), failure);
         }
         producer.flush();
         if (failure.get() != null) throw failure.get();
     }
 
     /** Requests on a fixed schedule; {@code submitted_at} is each one's scheduled time. */
-    private int sendOpenLoop(String topic, String prefix, double perSecond, double seconds, int firstText) throws Exception {
+    private int sendOpenLoop(String topic, String model, String prefix, double perSecond, double seconds, int firstText)
+            throws Exception {
         AtomicReference<Exception> failure = new AtomicReference<>();
         int count = (int) Math.round(perSecond * seconds);
         long startNs = System.nanoTime();
@@ -220,11 +232,51 @@ final class PipelinePoint {
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
             }
-            send(topic, request(prefix + i, i, startMs + (dueNs - startNs) / 1_000_000, firstText + i), failure);
+            send(topic, request(model, prefix + i, i, startMs + (dueNs - startNs) / 1_000_000, firstText + i), failure);
         }
         producer.flush();
         if (failure.get() != null) throw failure.get();
         return count;
+    }
+
+    /**
+     * One request at a time, nothing else in flight: from just before the send to its result
+     * document in Redis (polled every 0.2 ms), then the next after a pause.
+     */
+    private IdleResult idleRoundTrips(String topic, String model, String prefix, int count) throws Exception {
+        if (count <= 0) {
+            return null;
+        }
+        double[] toRedis = new double[count];
+        RedisClient client = RedisClient.create(services.redisUrl());
+        try (StatefulRedisConnection<String, String> redis = client.connect()) {
+            AtomicReference<Exception> failure = new AtomicReference<>();
+            for (int i = 0; i < count; i++) {
+                String id = prefix + i;
+                String key = RedisKeys.result(id);
+                long t0 = System.nanoTime();
+                send(topic, request(model, id, i, System.currentTimeMillis(), 7 * i), failure);
+                producer.flush();
+                long deadline = t0 + TimeUnit.SECONDS.toNanos(30);
+                while (redis.sync().exists(key) == 0) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("idle request " + id + " not in Redis within 30 s");
+                    }
+                    LockSupport.parkNanos(200_000);
+                }
+                toRedis[i] = (System.nanoTime() - t0) / 1e6;
+                if (failure.get() != null) throw failure.get();
+                Thread.sleep(100);
+            }
+        } finally {
+            client.shutdown();
+        }
+        awaitRows(prefix, count, 60);
+        PhaseResult computed = measure("idle", prefix, count, Double.NaN, 0);
+        double[] sorted = toRedis.clone();
+        java.util.Arrays.sort(sorted);
+        return new IdleResult(count, Stats.round(Stats.percentile(sorted, 50), 1),
+                Stats.round(sorted[sorted.length - 1], 1), computed.p50Ms());
     }
 
     private void awaitRows(String prefix, int expected, int timeoutSeconds) throws Exception {

@@ -1,9 +1,8 @@
 package dev.streaminfer.bench;
 
-import java.util.Arrays;
 import java.util.List;
 
-/** Percentiles, throughput from completion times, cosine: plain arithmetic, unit-tested. */
+/** Percentiles and throughput from completion times: plain arithmetic, unit-tested. */
 final class Stats {
 
     private Stats() {}
@@ -48,29 +47,11 @@ final class Stats {
         return texts / ((last - first) / 1000.0);
     }
 
-    static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
-    }
-
     static double round(double v, int digits) {
         if (Double.isNaN(v) || Double.isInfinite(v)) {
             return v;
         }
         double f = Math.pow(10, digits);
         return Math.round(v * f) / f;
-    }
-
-    static double median(double... values) {
-        double[] s = values.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 }

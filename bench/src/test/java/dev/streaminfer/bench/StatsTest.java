@@ -34,12 +34,6 @@ class StatsTest {
     }
 
     @Test
-    void cosineOfParallelVectorsIsOne() {
-        assertThat(Stats.cosine(new float[] {1, 2, 3}, new float[] {2, 4, 6})).isCloseTo(1.0, within(1e-9));
-        assertThat(Stats.cosine(new float[] {1, 0}, new float[] {0, 1})).isCloseTo(0.0, within(1e-9));
-    }
-
-    @Test
     void theTextsAreTheSameEveryRunWithARealisticMixOfLengths() {
         List<String> texts = BenchmarkTexts.generate(2000, 42);
         assertThat(BenchmarkTexts.generate(2000, 42)).isEqualTo(texts);
@@ -50,8 +44,10 @@ class StatsTest {
     @Test
     void thePlotIsAPng(@TempDir Path dir) throws Exception {
         Path png = dir.resolve("plot.png");
-        Plot.write(png, "test", List.of(new Plot.Point(1, 150, 20, 60), new Plot.Point(8, 380, 40, 90),
-                new Plot.Point(32, 420, 70, 160)), 450, 160, 400);
+        Plot.write(png, "test", List.of(
+                new Plot.Curve("(b)", List.of(new Plot.Point(30, 20, 60), new Plot.Point(70, 40, 90),
+                        new Plot.Point(90, 70, 160))),
+                new Plot.Curve("(c)", List.of(new Plot.Point(30, 10, 30), new Plot.Point(70, 30, 80)))));
         assertThat(Files.size(png)).isPositive();
         BufferedImage image = ImageIO.read(png.toFile());
         assertThat(image).isNotNull();
@@ -63,7 +59,8 @@ class StatsTest {
     @Test
     void thePlotToleratesASinglePointAndMissingValues(@TempDir Path dir) throws Exception {
         Path png = dir.resolve("plot.png");
-        Plot.write(png, "test", List.of(new Plot.Point(32, 420, Double.NaN, 0)), Double.NaN, 0, Double.NaN);
+        Plot.write(png, "test", List.of(new Plot.Curve("(b)", List.of(new Plot.Point(70, Double.NaN, 0))),
+                new Plot.Curve("(c)", List.of())));
         assertThat(ImageIO.read(png.toFile())).isNotNull();
     }
 }

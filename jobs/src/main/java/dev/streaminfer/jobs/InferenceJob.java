@@ -4,7 +4,6 @@ import dev.streaminfer.functions.batching.BatchedInference;
 import dev.streaminfer.functions.batching.BatchingOptions;
 import dev.streaminfer.functions.batching.CancellationCheck;
 import dev.streaminfer.functions.decode.DecodeFunction;
-import dev.streaminfer.functions.inference.AsyncEmbeddingFunction;
 import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.functions.model.DeadLetter;
 import dev.streaminfer.contract.model.InferenceRequest;
@@ -16,14 +15,13 @@ import dev.streaminfer.functions.quota.QuotaUpdateDecodeFunction;
 import dev.streaminfer.contract.quota.UsageDocument;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -43,6 +41,15 @@ import org.apache.flink.util.Collector;
 public final class InferenceJob {
 
     public static final String JOB_NAME = "streaminfer-inference";
+
+    /**
+     * Longest a record waits in a network buffer before it is sent on, at each shuffle, unless
+     * {@code execution.buffer-timeout.interval} is set. Flink's 100 ms default is paid at every
+     * shuffle of the path (decode to quota, quota to the batcher, results to the sinks), which
+     * made an idle request's round trip about 50 times its inference; full buffers leave at once
+     * whatever the timeout, so under load this costs nothing.
+     */
+    public static final Duration DEFAULT_BUFFER_TIMEOUT = Duration.ofMillis(2);
 
     /** Everything the processing produces, before the sinks. */
     public record Outputs(
@@ -77,6 +84,9 @@ public final class InferenceJob {
         DeliveryLimits.checkTopicLimits(conf.get(JobOptions.KAFKA_BOOTSTRAP_SERVERS),
                 List.of(conf.get(JobOptions.RESULTS_TOPIC), conf.get(JobOptions.DLQ_TOPIC)),
                 conf.get(JobOptions.KAFKA_MAX_RECORD_BYTES), Duration.ofSeconds(10));
+        if (!conf.contains(ExecutionOptions.BUFFER_TIMEOUT)) {
+            env.setBufferTimeout(DEFAULT_BUFFER_TIMEOUT.toMillis());
+        }
         env.enableCheckpointing(conf.get(JobOptions.CHECKPOINT_INTERVAL).toMillis());
         env.getCheckpointConfig().setCheckpointTimeout(conf.get(JobOptions.CHECKPOINT_TIMEOUT).toMillis());
         JobConnectors connectors = new JobConnectors(conf);
@@ -143,14 +153,6 @@ public final class InferenceJob {
 
     private static DataStream<InferenceResult> infer(DataStream<InferenceRequest> admitted, PipelineSettings settings,
                                                      ModelRegistry registry, CancellationCheck cancellations) {
-        if (settings.inferenceMode() == JobOptions.InferenceMode.PER_RECORD) {
-            return AsyncDataStream.unorderedWait(
-                            admitted,
-                            new AsyncEmbeddingFunction(registry, settings.sessions(), settings.inferenceThreads()),
-                            settings.perRecordTimeout().toMillis(), TimeUnit.MILLISECONDS,
-                            settings.perRecordMaxInFlight())
-                    .name("onnx inference (per record)").uid("per-record-inference");
-        }
         return BatchedInference.apply(admitted, settings.batching(), registry, cancellations);
     }
 }

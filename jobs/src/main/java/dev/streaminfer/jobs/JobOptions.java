@@ -81,18 +81,6 @@ public final class JobOptions {
             ConfigOptions.key("streaminfer.redis.result-ttl").durationType()
                     .defaultValue(Duration.ofHours(24)).withDescription("How long result documents stay in Redis.");
 
-    public static final ConfigOption<InferenceMode> INFERENCE_MODE =
-            ConfigOptions.key("streaminfer.inference.mode").enumType(InferenceMode.class)
-                    .defaultValue(InferenceMode.BATCHED)
-                    .withDescription("BATCHED: micro-batches (streaminfer.batching.*). PER_RECORD: one ONNX call per"
-                            + " request through AsyncDataStream, the baseline the benchmark compares against.");
-    public static final ConfigOption<Integer> PER_RECORD_MAX_IN_FLIGHT =
-            ConfigOptions.key("streaminfer.inference.per-record.max-in-flight").intType()
-                    .defaultValue(16).withDescription("PER_RECORD mode: requests in flight per subtask before back-pressure.");
-    public static final ConfigOption<Duration> PER_RECORD_TIMEOUT =
-            ConfigOptions.key("streaminfer.inference.per-record.timeout").durationType()
-                    .defaultValue(Duration.ofSeconds(60)).withDescription("PER_RECORD mode: longest one inference call may take.");
-
     public static final ConfigOption<String> QUOTA_UPDATES_TOPIC =
             ConfigOptions.key("streaminfer.topics.quota-updates").stringType()
                     .defaultValue("quota-updates")
@@ -138,7 +126,6 @@ public final class JobOptions {
             POSTGRES_URL, POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_STORE_EMBEDDINGS,
             POSTGRES_BATCH_SIZE, POSTGRES_BATCH_INTERVAL, POSTGRES_MAX_RETRIES,
             REDIS_URL, REDIS_RESULT_TTL,
-            INFERENCE_MODE, PER_RECORD_MAX_IN_FLIGHT, PER_RECORD_TIMEOUT,
             QUOTA_UPDATES_TOPIC, QUOTA_REFUNDS_TOPIC, QUOTA_DEFAULT_PLAN, REDIS_USAGE_TTL,
             CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT, MAX_CLOCK_SKEW);
 
@@ -149,12 +136,6 @@ public final class JobOptions {
             "POSTGRES_USER", POSTGRES_USER,
             "POSTGRES_PASSWORD", POSTGRES_PASSWORD,
             "REDIS_URL", REDIS_URL);
-
-    /** How requests reach ONNX Runtime. */
-    public enum InferenceMode {
-        BATCHED,
-        PER_RECORD
-    }
 
     private JobOptions() {}
 

@@ -5,11 +5,19 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * The requests of one model waiting for their batch, and the rule that closes batches: a batch
- * closes when the buffer holds {@link BatchLimits#maxTexts()} texts or
- * {@link BatchLimits#maxTokens()} tokens, or when its oldest request has waited
- * {@link BatchLimits#maxWaitMs()}. A batch takes higher priorities first, then older requests;
- * requests whose deadline has passed leave as expired instead of being computed.
+ * The requests of one model waiting for their batch, and the rule that closes batches
+ * (work-conserving, as Triton's dynamic batcher and TEI do): a batch closes
+ * <ul>
+ *   <li>as soon as an inference thread is free, taking what is buffered up to the limits: no
+ *       executor idles while requests wait, and while all are busy the buffer grows into the
+ *       next batch instead of queueing behind them;</li>
+ *   <li>when the buffer holds {@link BatchLimits#maxTexts()} texts or
+ *       {@link BatchLimits#maxTokens()} tokens;</li>
+ *   <li>when its oldest request has waited {@link BatchLimits#maxWaitMs()} with every thread
+ *       busy (it then queues for the next free one: no request waits on the batcher forever).</li>
+ * </ul>
+ * A batch takes higher priorities first, then older requests; requests whose deadline has passed
+ * leave as expired instead of being computed.
  *
  * <p>Plain logic with no Flink in it; not thread-safe (one per operator instance and model).
  */
@@ -69,19 +77,28 @@ public final class BatchAccumulator {
     }
 
     /**
-     * Takes out the requests past their deadline, then every batch that may close at {@code now}:
-     * full ones, and all the rest once the oldest request's wait is up.
+     * Takes out the requests past their deadline, then every batch that may close at {@code now}
+     * with every inference thread busy: full ones, and all the rest once the oldest request's
+     * wait is up.
      */
     public Drained drain(long now) {
-        return drain(now, false);
+        return drain(now, false, false);
+    }
+
+    /**
+     * As {@link #drain(long)}, and when {@code threadFree} one batch more (up to the limits) for
+     * the free thread, however little is buffered.
+     */
+    public Drained drain(long now, boolean threadFree) {
+        return drain(now, threadFree, false);
     }
 
     /** Takes out everything, in batches (end of input). */
     public Drained drainAll(long now) {
-        return drain(now, true);
+        return drain(now, false, true);
     }
 
-    private Drained drain(long now, boolean all) {
+    private Drained drain(long now, boolean threadFree, boolean all) {
         List<BufferedRequest> expired = new ArrayList<>();
         for (BufferedRequest b : List.copyOf(pending)) {
             if (now > b.request().deadline()) {
@@ -90,10 +107,12 @@ public final class BatchAccumulator {
             }
         }
         List<List<BufferedRequest>> batches = new ArrayList<>();
-        while (!pending.isEmpty() && (all || isFull() || now >= flushTime())) {
+        boolean forFreeThread = threadFree;
+        while (!pending.isEmpty() && (all || isFull() || now >= flushTime() || forFreeThread)) {
             List<BufferedRequest> batch = nextBatch();
             remove(batch);
             batches.add(batch);
+            forFreeThread = false;
         }
         return new Drained(batches, expired);
     }

@@ -16,15 +16,18 @@ public final class BatchingOptions {
 
     public static final ConfigOption<Integer> MAX_BATCH_TEXTS =
             ConfigOptions.key("streaminfer.batching.max-texts").intType().defaultValue(32)
-                    .withDescription("A batch closes at this many texts (per model; a model's own"
-                            + " max_batch_texts overrides it).");
+                    .withDescription("A batch takes at most this many texts (per model; a model's own"
+                            + " max_batch_texts overrides it). 1, with max-wait 0, is record-at-a-time inference.");
     public static final ConfigOption<Integer> MAX_BATCH_TOKENS =
             ConfigOptions.key("streaminfer.batching.max-tokens").intType().defaultValue(8192)
                     .withDescription("A batch closes at this many tokens, summed over its texts (per model;"
                             + " max_batch_tokens overrides it).");
     public static final ConfigOption<Duration> MAX_WAIT =
             ConfigOptions.key("streaminfer.batching.max-wait").durationType().defaultValue(Duration.ofMillis(20))
-                    .withDescription("A batch closes at the latest this long after its oldest request arrived.");
+                    .withDescription("Batches are work-conserving: one leaves as soon as an inference thread is"
+                            + " free, with what is buffered. While every thread is busy the buffer grows; it"
+                            + " leaves anyway (to queue for the next free thread) once its oldest request has"
+                            + " waited this long.");
     public static final ConfigOption<Integer> PADDED_TOKEN_BUDGET =
             ConfigOptions.key("streaminfer.batching.padded-token-budget").intType().defaultValue(1024)
                     .withDescription("Length-aware execution: a batch whose rows × longest member exceed this"

@@ -5,6 +5,8 @@ import dev.streaminfer.contract.model.ErrorCode;
 import dev.streaminfer.contract.model.InferenceRequest;
 import dev.streaminfer.contract.model.InferenceResult;
 import dev.streaminfer.contract.model.RequestStatus;
+import dev.streaminfer.functions.inference.SharedExecutors;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,9 +25,11 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Groups requests into per-model micro-batches, per subtask (not keyed: a hot model spreads over
- * every subtask that the input is rebalanced to). The closing rule is {@link BatchAccumulator}'s;
- * this operator only moves requests between the buffers, processing-time timers, the output and
- * operator state.
+ * every subtask that the input is rebalanced to). The closing rule is {@link BatchAccumulator}'s
+ * (work-conserving: a batch leaves as soon as an inference thread is free); this operator only
+ * moves requests between the buffers, processing-time timers, the output and operator state.
+ * While requests are buffered and every thread is busy it looks again every
+ * {@link #POLL_MS} ms, so a thread that frees up takes the next batch within a millisecond.
  *
  * <p>Buffered requests are written to operator list state at every checkpoint and restored (and
  * redistributed on rescaling) after a failure, with their timers re-armed; requests after the
@@ -41,9 +45,18 @@ public class MicroBatchOperator extends AbstractStreamOperator<InferenceBatch>
             new OutputTag<>("expired-in-batcher", TypeInformation.of(InferenceResult.class));
 
     static final String STATE_NAME = "buffered-requests";
+    /** How often a non-empty buffer checks for a free inference thread while all are busy. */
+    static final long POLL_MS = 1;
+
+    /** Whether an inference thread is free now; {@link SharedExecutors#hasIdleThread} in the job. */
+    @FunctionalInterface
+    public interface ThreadAvailability extends Serializable {
+        boolean threadFree();
+    }
 
     private final BatchingSettings settings;
     private final ModelRegistry registry;
+    private final ThreadAvailability threads;
 
     private transient Map<String, BatchAccumulator> buffers;
     private transient Map<String, Armed> timers;
@@ -52,8 +65,13 @@ public class MicroBatchOperator extends AbstractStreamOperator<InferenceBatch>
     private transient volatile int buffered;
 
     public MicroBatchOperator(BatchingSettings settings, ModelRegistry registry) {
+        this(settings, registry, SharedExecutors::hasIdleThread);
+    }
+
+    MicroBatchOperator(BatchingSettings settings, ModelRegistry registry, ThreadAvailability threads) {
         this.settings = settings;
         this.registry = registry;
+        this.threads = threads;
     }
 
     @Override
@@ -86,28 +104,23 @@ public class MicroBatchOperator extends AbstractStreamOperator<InferenceBatch>
     public void processElement(StreamRecord<InferenceRequest> element) throws Exception {
         InferenceRequest request = element.getValue();
         long now = now();
-        BatchAccumulator buffer = bufferOf(request.model());
-        buffer.add(new BufferedRequest(request, now));
-        if (buffer.isFull()) {
-            drainAndSchedule(request.model(), now);
-        } else {
-            schedule(request.model(), buffer);
-        }
-        buffered = bufferedRequests();
+        bufferOf(request.model()).add(new BufferedRequest(request, now));
+        drainAndSchedule(request.model(), now);
     }
 
     private void drainAndSchedule(String model, long now) {
         BatchAccumulator buffer = buffers.get(model);
-        emit(model, buffer.drain(now), now);
-        schedule(model, buffer);
+        emit(model, buffer.drain(now, threads.threadFree()), now);
+        schedule(model, buffer, now);
         buffered = bufferedRequests();
     }
 
     /** A processing-time timer armed for one model's buffer. */
     private record Armed(long time, ScheduledFuture<?> future) {}
 
-    private void schedule(String model, BatchAccumulator buffer) {
-        long due = buffer.flushTime();
+    /** The next look at a non-empty buffer: in {@link #POLL_MS}, or when its wait is up if sooner. */
+    private void schedule(String model, BatchAccumulator buffer, long now) {
+        long due = Math.min(buffer.flushTime(), buffer.isEmpty() ? Long.MAX_VALUE : now + POLL_MS);
         Armed armed = timers.get(model);
         if (due == Long.MAX_VALUE) {
             if (armed != null) {

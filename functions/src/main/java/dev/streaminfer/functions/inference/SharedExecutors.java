@@ -3,23 +3,26 @@ package dev.streaminfer.functions.inference;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The threads that run inference, one fixed pool per device per JVM (TaskManager), shared by the
  * slots: the CPU cores (or a GPU) are the shared resource, so slots must not each start their
  * own threads and oversubscribe it. Reference-counted; the last release shuts the pool down.
+ * {@link #hasIdleThread} tells the batchers when a thread is free (work-conserving batching).
  */
 public final class SharedExecutors {
 
     private static final Map<String, Entry> POOLS = new HashMap<>();
 
     private static final class Entry {
-        final ExecutorService executor;
+        final ThreadPoolExecutor executor;
         int references;
 
-        Entry(ExecutorService executor) {
+        Entry(ThreadPoolExecutor executor) {
             this.executor = executor;
         }
     }
@@ -31,14 +34,36 @@ public final class SharedExecutors {
         String name = "inference-" + device;
         Entry entry = POOLS.computeIfAbsent(name, n -> {
             AtomicInteger count = new AtomicInteger();
-            return new Entry(Executors.newFixedThreadPool(threads, r -> {
-                Thread t = new Thread(r, n + "-" + count.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            }));
+            return new Entry(new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
+                    new LinkedBlockingQueue<>(), r -> {
+                        Thread t = new Thread(r, n + "-" + count.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    }));
         });
         entry.references++;
         return entry.executor;
+    }
+
+    /**
+     * Whether a batch handed over now would start at once: some pool of this JVM has a thread
+     * neither running nor claimed by a queued task, or no pool is started yet. A snapshot, read
+     * without locking (the counts are approximate while threads start and finish tasks).
+     */
+    public static boolean hasIdleThread() {
+        Entry[] entries;
+        synchronized (SharedExecutors.class) {
+            if (POOLS.isEmpty()) {
+                return true;
+            }
+            entries = POOLS.values().toArray(Entry[]::new);
+        }
+        for (Entry e : entries) {
+            if (e.executor.getActiveCount() + e.executor.getQueue().size() < e.executor.getCorePoolSize()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public static synchronized void release(ExecutionDevice device) {

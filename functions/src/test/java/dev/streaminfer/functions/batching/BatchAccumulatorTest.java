@@ -63,6 +63,26 @@ class BatchAccumulatorTest {
     }
 
     @Test
+    void aFreeThreadTakesOneBatchOfWhatIsBufferedAtOnce() {
+        buffer.add(request("low").low().arrivedAt(T0));
+        buffer.add(request("high").high().arrivedAt(T0 + 1));
+
+        assertThat(buffer.drain(T0 + 1, false).isEmpty()).isTrue();
+        assertThat(ids(buffer.drain(T0 + 1, true).batches())).containsExactly(List.of("high", "low"));
+        assertThat(buffer.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aFreeThreadTakesOneBatchUpToTheLimitsTheRestWaits() {
+        buffer.add(request("a").texts(3).arrivedAt(T0));
+        buffer.add(request("b").texts(3).arrivedAt(T0));
+
+        assertThat(ids(buffer.drain(T0, true).batches())).containsExactly(List.of("a"));
+        assertThat(ids(buffer.drain(T0 + 1, false).batches())).isEmpty();
+        assertThat(buffer.size()).isEqualTo(1);
+    }
+
+    @Test
     void aRequestLargerThanTheLimitsFormsABatchOfItsOwn() {
         buffer.add(request("small").arrivedAt(T0));
         buffer.add(request("huge").high().texts(9).tokens(500).arrivedAt(T0));

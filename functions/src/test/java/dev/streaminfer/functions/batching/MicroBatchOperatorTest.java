@@ -12,6 +12,7 @@ import dev.streaminfer.contract.model.RequestStatus;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -21,8 +22,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The batcher in an operator harness: output, timers left, and snapshot → restore. */
+/**
+ * The batcher in an operator harness: output, timers left, and snapshot → restore. Every inference
+ * thread counts as busy unless a test frees one ({@link #threadFree}).
+ */
 class MicroBatchOperatorTest {
+
+    private static final AtomicBoolean THREAD_FREE = new AtomicBoolean();
 
     private static final long MAX_WAIT = 50;
     private static final BatchingSettings SETTINGS = BatchingSettings.defaults()
@@ -32,6 +38,7 @@ class MicroBatchOperatorTest {
 
     @BeforeEach
     void open() throws Exception {
+        THREAD_FREE.set(false);
         harness = newHarness();
         harness.setup();
         harness.open();
@@ -67,6 +74,33 @@ class MicroBatchOperatorTest {
         assertThat(batches).extracting(MicroBatchOperatorTest::ids).containsExactly(List.of("a", "b"));
         assertThat(batches.get(0).firstArrivedAt()).isEqualTo(T0);
         assertThat(batches.get(0).closedAt()).isEqualTo(T0 + MAX_WAIT);
+        assertThat(timers()).isZero();
+    }
+
+    @Test
+    void aFreeThreadTakesWhatIsBufferedAtOnce() throws Exception {
+        THREAD_FREE.set(true);
+        send(request("a").build());
+
+        assertThat(batches()).extracting(MicroBatchOperatorTest::ids).containsExactly(List.of("a"));
+        assertThat(timers()).isZero();
+    }
+
+    @Test
+    void whileEveryThreadIsBusyTheBufferGrowsAndLeavesWhenOneFrees() throws Exception {
+        send(request("a").build());
+        harness.setProcessingTime(T0 + 5);
+        send(request("b").build());
+        harness.setProcessingTime(T0 + 10);
+        assertThat(batches()).isEmpty();
+        assertThat(timers()).as("looking again for a free thread").isEqualTo(1);
+
+        THREAD_FREE.set(true);
+        harness.setProcessingTime(T0 + 10 + MicroBatchOperator.POLL_MS);
+
+        List<InferenceBatch> batches = batches();
+        assertThat(batches).extracting(MicroBatchOperatorTest::ids).containsExactly(List.of("a", "b"));
+        assertThat(batches.get(0).closedAt()).isEqualTo(T0 + 10 + MicroBatchOperator.POLL_MS);
         assertThat(timers()).isZero();
     }
 
@@ -143,7 +177,8 @@ class MicroBatchOperatorTest {
     }
 
     private OneInputStreamOperatorTestHarness<InferenceRequest, InferenceBatch> newHarness() throws Exception {
-        return new OneInputStreamOperatorTestHarness<>(new MicroBatchOperator(SETTINGS, ModelRegistry.bundled()),
+        return new OneInputStreamOperatorTestHarness<>(new MicroBatchOperator(SETTINGS, ModelRegistry.bundled(),
+                        THREAD_FREE::get),
                 TypeInformation.of(InferenceRequest.class).createSerializer(new SerializerConfigImpl()));
     }
 

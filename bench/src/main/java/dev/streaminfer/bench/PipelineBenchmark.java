@@ -47,7 +47,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * the plot to {@code .png} next to it, both copied to {@code latest.json} / {@code latest.png}; the
  * last line printed is the ratios of the default model, for scripts.
  *
- * <pre>bin/bench [--quick] [--requests MAX] [--burst-seconds S] [--open-seconds S] [--idle N] [--out DIR]</pre>
+ * With {@code --profile}, (b) of the default model runs under async-profiler ({@link Profile}).
+ *
+ * <pre>bin/bench [--quick] [--profile] [--requests MAX] [--burst-seconds S] [--open-seconds S] [--idle N] [--out DIR]</pre>
  */
 public final class PipelineBenchmark {
 
@@ -65,6 +67,7 @@ public final class PipelineBenchmark {
         int idleRequests = Integer.parseInt(a.getOrDefault("idle", quick ? "10" : "20"));
         double rawSeconds = quick ? 1.5 : 3;
         Path out = Path.of(a.getOrDefault("out", "bench/results"));
+        boolean profileOn = a.containsKey("profile");
 
         long started = System.nanoTime();
         Map<String, Object> report = new LinkedHashMap<>();
@@ -127,9 +130,19 @@ public final class PipelineBenchmark {
                         PipelinePoint.Result c = pipeline.run("c-" + name, name, RECORD_AT_A_TIME, requests,
                                 OPEN_FACTORS, openSeconds, idleRequests);
                         logPoint(c);
+                        boolean profile = profileOn && name.equals(ModelRegistry.DEFAULT_MODEL);
+                        Profile profiler = profile ? Profile.start(out) : null;
                         PipelinePoint.Result b = pipeline.run("b-" + name, name, DEFAULTS, requests,
                                 OPEN_FACTORS, openSeconds, idleRequests);
                         logPoint(b);
+                        if (profiler != null) {
+                            @SuppressWarnings("unchecked")
+                            Map<String, Object> summary = profiler.stop(out.resolve("profile-b-" + name + ".collapsed"), 15);
+                            report.put("profile_b_default_model", summary);
+                            log("profile of (b), whole point (burst, open loop, idle), %s samples; by thread:%s",
+                                    summary.get("samples"), Profile.format((Map<String, Double>) summary.get("threads_pct")));
+                            log("leaf frames:%s", Profile.format((Map<String, Double>) summary.get("leaf_frames_pct")));
+                        }
                         m.put("b", b);
                         m.put("c", c);
                         Map<String, Object> ratios = ratios(best, b, c, oneMs);

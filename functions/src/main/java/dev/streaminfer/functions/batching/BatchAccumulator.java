@@ -1,5 +1,6 @@
 package dev.streaminfer.functions.batching;
 
+import dev.streaminfer.functions.inference.SharedExecutors.Occupancy;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -10,11 +11,15 @@ import java.util.List;
  * <ul>
  *   <li>as soon as an inference thread is free, taking what is buffered up to the limits: no
  *       executor idles while requests wait, and while all are busy the buffer grows into the
- *       next batch instead of queueing behind them;</li>
+ *       next batch instead of queueing behind them. With other threads at work, a tiny batch
+ *       (fewer than {@link BatchLimits#tinyTexts()} texts) waits for more, at most
+ *       {@link BatchLimits#maxWaitMs()}: under load, batches grow and each one's fixed cost is
+ *       shared; an idle pipeline adds no wait at all;</li>
  *   <li>when the buffer holds {@link BatchLimits#maxTexts()} texts or
  *       {@link BatchLimits#maxTokens()} tokens;</li>
- *   <li>when its oldest request has waited {@link BatchLimits#maxWaitMs()} with every thread
- *       busy (it then queues for the next free one: no request waits on the batcher forever).</li>
+ *   <li>when its oldest request has waited {@link BatchLimits#maxWaitMs()}, even with every
+ *       thread busy (it then queues for the next free one: no request waits on the batcher
+ *       longer).</li>
  * </ul>
  * A batch takes higher priorities first, then older requests; requests whose deadline has passed
  * leave as expired instead of being computed.
@@ -82,23 +87,24 @@ public final class BatchAccumulator {
      * wait is up.
      */
     public Drained drain(long now) {
-        return drain(now, false, false);
+        return drain(now, Occupancy.ALL_BUSY, false);
     }
 
     /**
-     * As {@link #drain(long)}, and when {@code threadFree} one batch more (up to the limits) for
-     * the free thread, however little is buffered.
+     * As {@link #drain(long)}, and one batch more (up to the limits) for a free thread: at once
+     * when the threads are all {@link Occupancy#IDLE}, and with {@link Occupancy#SOME_FREE} unless
+     * the buffer is tiny.
      */
-    public Drained drain(long now, boolean threadFree) {
-        return drain(now, threadFree, false);
+    public Drained drain(long now, Occupancy threads) {
+        return drain(now, threads, false);
     }
 
     /** Takes out everything, in batches (end of input). */
     public Drained drainAll(long now) {
-        return drain(now, false, true);
+        return drain(now, Occupancy.ALL_BUSY, true);
     }
 
-    private Drained drain(long now, boolean threadFree, boolean all) {
+    private Drained drain(long now, Occupancy threads, boolean all) {
         List<BufferedRequest> expired = new ArrayList<>();
         for (BufferedRequest b : List.copyOf(pending)) {
             if (now > b.request().deadline()) {
@@ -107,7 +113,8 @@ public final class BatchAccumulator {
             }
         }
         List<List<BufferedRequest>> batches = new ArrayList<>();
-        boolean forFreeThread = threadFree;
+        boolean forFreeThread = threads == Occupancy.IDLE
+                || (threads == Occupancy.SOME_FREE && texts >= limits.tinyTexts());
         while (!pending.isEmpty() && (all || isFull() || now >= flushTime() || forFreeThread)) {
             List<BufferedRequest> batch = nextBatch();
             remove(batch);

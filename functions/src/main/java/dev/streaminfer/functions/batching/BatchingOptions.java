@@ -25,7 +25,8 @@ public final class BatchingOptions {
     public static final ConfigOption<Duration> MAX_WAIT =
             ConfigOptions.key("streaminfer.batching.max-wait").durationType().defaultValue(Duration.ofMillis(20))
                     .withDescription("Batches are work-conserving: one leaves as soon as an inference thread is"
-                            + " free, with what is buffered. While every thread is busy the buffer grows; it"
+                            + " free, with what is buffered (while other threads work, a batch under a quarter"
+                            + " of max-texts waits for more). While every thread is busy the buffer grows; it"
                             + " leaves anyway (to queue for the next free thread) once its oldest request has"
                             + " waited this long.");
     public static final ConfigOption<Integer> PADDED_TOKEN_BUDGET =

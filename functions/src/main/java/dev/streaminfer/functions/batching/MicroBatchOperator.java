@@ -48,10 +48,10 @@ public class MicroBatchOperator extends AbstractStreamOperator<InferenceBatch>
     /** How often a non-empty buffer checks for a free inference thread while all are busy. */
     static final long POLL_MS = 1;
 
-    /** Whether an inference thread is free now; {@link SharedExecutors#hasIdleThread} in the job. */
+    /** What the inference threads are doing now; {@link SharedExecutors#occupancy} in the job. */
     @FunctionalInterface
     public interface ThreadAvailability extends Serializable {
-        boolean threadFree();
+        SharedExecutors.Occupancy occupancy();
     }
 
     private final BatchingSettings settings;
@@ -65,7 +65,7 @@ public class MicroBatchOperator extends AbstractStreamOperator<InferenceBatch>
     private transient volatile int buffered;
 
     public MicroBatchOperator(BatchingSettings settings, ModelRegistry registry) {
-        this(settings, registry, SharedExecutors::hasIdleThread);
+        this(settings, registry, SharedExecutors::occupancy);
     }
 
     MicroBatchOperator(BatchingSettings settings, ModelRegistry registry, ThreadAvailability threads) {
@@ -110,7 +110,7 @@ public class MicroBatchOperator extends AbstractStreamOperator<InferenceBatch>
 
     private void drainAndSchedule(String model, long now) {
         BatchAccumulator buffer = buffers.get(model);
-        emit(model, buffer.drain(now, threads.threadFree()), now);
+        emit(model, buffer.drain(now, threads.occupancy()), now);
         schedule(model, buffer, now);
         buffered = bufferedRequests();
     }

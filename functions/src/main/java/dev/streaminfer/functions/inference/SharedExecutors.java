@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The threads that run inference, one fixed pool per device per JVM (TaskManager), shared by the
  * slots: the CPU cores (or a GPU) are the shared resource, so slots must not each start their
  * own threads and oversubscribe it. Reference-counted; the last release shuts the pool down.
- * {@link #hasIdleThread} tells the batchers when a thread is free (work-conserving batching).
+ * {@link #occupancy} tells the batchers when a thread is free (work-conserving batching).
  */
 public final class SharedExecutors {
 
@@ -45,25 +45,36 @@ public final class SharedExecutors {
         return entry.executor;
     }
 
+    /** What the inference threads are doing, for work-conserving batching. */
+    public enum Occupancy {
+        /** No thread is running or claimed (or no pool is started yet). */
+        IDLE,
+        /** Some threads work, at least one is free. */
+        SOME_FREE,
+        /** Every thread is running or claimed by a queued task. */
+        ALL_BUSY
+    }
+
     /**
-     * Whether a batch handed over now would start at once: some pool of this JVM has a thread
-     * neither running nor claimed by a queued task, or no pool is started yet. A snapshot, read
-     * without locking (the counts are approximate while threads start and finish tasks).
+     * A snapshot over the pools of this JVM (the counts are approximate while threads start and
+     * finish tasks): the freest pool decides.
      */
-    public static boolean hasIdleThread() {
+    public static Occupancy occupancy() {
         Entry[] entries;
         synchronized (SharedExecutors.class) {
-            if (POOLS.isEmpty()) {
-                return true;
-            }
             entries = POOLS.values().toArray(Entry[]::new);
         }
+        Occupancy best = entries.length == 0 ? Occupancy.IDLE : Occupancy.ALL_BUSY;
         for (Entry e : entries) {
-            if (e.executor.getActiveCount() + e.executor.getQueue().size() < e.executor.getCorePoolSize()) {
-                return true;
+            int claimed = e.executor.getActiveCount() + e.executor.getQueue().size();
+            if (claimed == 0) {
+                return Occupancy.IDLE;
+            }
+            if (claimed < e.executor.getCorePoolSize()) {
+                best = Occupancy.SOME_FREE;
             }
         }
-        return false;
+        return best;
     }
 
     public static synchronized void release(ExecutionDevice device) {

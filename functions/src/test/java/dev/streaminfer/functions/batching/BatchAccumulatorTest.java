@@ -4,6 +4,7 @@ import static dev.streaminfer.functions.batching.Requests.T0;
 import static dev.streaminfer.functions.batching.Requests.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.streaminfer.functions.inference.SharedExecutors.Occupancy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -67,8 +68,8 @@ class BatchAccumulatorTest {
         buffer.add(request("low").low().arrivedAt(T0));
         buffer.add(request("high").high().arrivedAt(T0 + 1));
 
-        assertThat(buffer.drain(T0 + 1, false).isEmpty()).isTrue();
-        assertThat(ids(buffer.drain(T0 + 1, true).batches())).containsExactly(List.of("high", "low"));
+        assertThat(buffer.drain(T0 + 1, Occupancy.ALL_BUSY).isEmpty()).isTrue();
+        assertThat(ids(buffer.drain(T0 + 1, Occupancy.SOME_FREE).batches())).containsExactly(List.of("high", "low"));
         assertThat(buffer.isEmpty()).isTrue();
     }
 
@@ -77,9 +78,31 @@ class BatchAccumulatorTest {
         buffer.add(request("a").texts(3).arrivedAt(T0));
         buffer.add(request("b").texts(3).arrivedAt(T0));
 
-        assertThat(ids(buffer.drain(T0, true).batches())).containsExactly(List.of("a"));
-        assertThat(ids(buffer.drain(T0 + 1, false).batches())).isEmpty();
+        assertThat(ids(buffer.drain(T0, Occupancy.IDLE).batches())).containsExactly(List.of("a"));
+        assertThat(ids(buffer.drain(T0 + 1, Occupancy.ALL_BUSY).batches())).isEmpty();
         assertThat(buffer.size()).isEqualTo(1);
+    }
+
+    @Test
+    void withOtherThreadsAtWorkATinyBatchWaitsForMoreAtMostTheMaxWait() {
+        BatchAccumulator wide = new BatchAccumulator(new BatchLimits(8, 1_000, 50)); // tiny: under 2 texts
+        wide.add(request("a").arrivedAt(T0));
+
+        assertThat(wide.drain(T0, Occupancy.SOME_FREE).isEmpty()).isTrue();
+        wide.add(request("b").arrivedAt(T0 + 3));
+        assertThat(ids(wide.drain(T0 + 3, Occupancy.SOME_FREE).batches())).containsExactly(List.of("a", "b"));
+
+        wide.add(request("c").arrivedAt(T0 + 4));
+        assertThat(wide.drain(T0 + 53, Occupancy.SOME_FREE).isEmpty()).isTrue();
+        assertThat(ids(wide.drain(T0 + 54, Occupancy.SOME_FREE).batches())).containsExactly(List.of("c"));
+    }
+
+    @Test
+    void anIdleExecutorTakesEvenATinyBatchAtOnce() {
+        BatchAccumulator wide = new BatchAccumulator(new BatchLimits(8, 1_000, 50));
+        wide.add(request("a").arrivedAt(T0));
+
+        assertThat(ids(wide.drain(T0, Occupancy.IDLE).batches())).containsExactly(List.of("a"));
     }
 
     @Test

@@ -6,13 +6,14 @@ import static dev.streaminfer.functions.batching.Requests.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streaminfer.contract.registry.ModelRegistry;
+import dev.streaminfer.functions.inference.SharedExecutors.Occupancy;
 import dev.streaminfer.contract.model.InferenceRequest;
 import dev.streaminfer.contract.model.InferenceResult;
 import dev.streaminfer.contract.model.RequestStatus;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -24,11 +25,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The batcher in an operator harness: output, timers left, and snapshot → restore. Every inference
- * thread counts as busy unless a test frees one ({@link #threadFree}).
+ * thread counts as busy unless a test says otherwise ({@link #THREADS}).
  */
 class MicroBatchOperatorTest {
 
-    private static final AtomicBoolean THREAD_FREE = new AtomicBoolean();
+    private static final AtomicReference<Occupancy> THREADS = new AtomicReference<>();
 
     private static final long MAX_WAIT = 50;
     private static final BatchingSettings SETTINGS = BatchingSettings.defaults()
@@ -38,7 +39,7 @@ class MicroBatchOperatorTest {
 
     @BeforeEach
     void open() throws Exception {
-        THREAD_FREE.set(false);
+        THREADS.set(Occupancy.ALL_BUSY);
         harness = newHarness();
         harness.setup();
         harness.open();
@@ -78,8 +79,8 @@ class MicroBatchOperatorTest {
     }
 
     @Test
-    void aFreeThreadTakesWhatIsBufferedAtOnce() throws Exception {
-        THREAD_FREE.set(true);
+    void anIdleExecutorTakesWhatIsBufferedAtOnce() throws Exception {
+        THREADS.set(Occupancy.IDLE);
         send(request("a").build());
 
         assertThat(batches()).extracting(MicroBatchOperatorTest::ids).containsExactly(List.of("a"));
@@ -95,7 +96,7 @@ class MicroBatchOperatorTest {
         assertThat(batches()).isEmpty();
         assertThat(timers()).as("looking again for a free thread").isEqualTo(1);
 
-        THREAD_FREE.set(true);
+        THREADS.set(Occupancy.IDLE);
         harness.setProcessingTime(T0 + 10 + MicroBatchOperator.POLL_MS);
 
         List<InferenceBatch> batches = batches();
@@ -178,7 +179,7 @@ class MicroBatchOperatorTest {
 
     private OneInputStreamOperatorTestHarness<InferenceRequest, InferenceBatch> newHarness() throws Exception {
         return new OneInputStreamOperatorTestHarness<>(new MicroBatchOperator(SETTINGS, ModelRegistry.bundled(),
-                        THREAD_FREE::get),
+                        THREADS::get),
                 TypeInformation.of(InferenceRequest.class).createSerializer(new SerializerConfigImpl()));
     }
 

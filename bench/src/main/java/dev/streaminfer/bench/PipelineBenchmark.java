@@ -94,7 +94,7 @@ public final class PipelineBenchmark {
             Properties props = new Properties();
             props.put("bootstrap.servers", services.kafkaBootstrapServers());
             props.put("acks", "1");
-            props.put("linger.ms", "0");
+            props.put("linger.ms", "2"); // the idle phase flushes each send
             try (Connection db = DriverManager.getConnection(services.postgresUrl(), services.postgresUser(),
                          services.postgresPassword());
                  KafkaProducer<byte[], byte[]> producer =
@@ -131,7 +131,8 @@ public final class PipelineBenchmark {
                                 OPEN_FACTORS, openSeconds, idleRequests);
                         logPoint(c);
                         boolean profile = profileOn && name.equals(ModelRegistry.DEFAULT_MODEL);
-                        Profile profiler = profile ? Profile.start(out) : null;
+                        Files.createDirectories(out);
+                        Profile profiler = profile ? Profile.start() : null;
                         PipelinePoint.Result b = pipeline.run("b-" + name, name, DEFAULTS, requests,
                                 OPEN_FACTORS, openSeconds, idleRequests);
                         logPoint(b);

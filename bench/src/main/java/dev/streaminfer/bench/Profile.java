@@ -27,10 +27,11 @@ final class Profile {
     }
 
     /** Starts sampling every millisecond of CPU time, per thread. */
-    static Profile start(Path dir) throws IOException {
+    static Profile start() throws IOException {
         String arch = System.getProperty("os.arch").contains("aarch64") ? "linux-arm64" : "linux-x64";
-        Files.createDirectories(dir);
-        Path lib = dir.resolve("libasyncProfiler.so");
+        Path lib = Files.createTempDirectory("async-profiler").resolve("libasyncProfiler.so");
+        lib.toFile().deleteOnExit();
+        lib.getParent().toFile().deleteOnExit();
         try (InputStream in = AsyncProfiler.class.getResourceAsStream("/" + arch + "/libasyncProfiler.so")) {
             if (in == null) {
                 throw new IOException("async-profiler has no library for " + arch);

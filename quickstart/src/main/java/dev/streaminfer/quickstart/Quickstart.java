@@ -3,6 +3,7 @@ package dev.streaminfer.quickstart;
 import dev.streaminfer.api.ApiConfig;
 import dev.streaminfer.api.IngestApi;
 import dev.streaminfer.api.auth.ApiKeyStore;
+import dev.streaminfer.cluster.StandaloneCluster;
 import dev.streaminfer.jobs.InferenceJob;
 import dev.streaminfer.jobs.JobOptions;
 import dev.streaminfer.jobs.LocalJobState;
@@ -30,15 +31,26 @@ import org.apache.flink.core.execution.SavepointFormatType;
  * replaceable by an external one through its environment variable), the Flink job on a local
  * MiniCluster with the Web UI, and the ingest API; then sends demo requests and prints where to
  * look. {@code --demo-and-exit} exits after the demo with a non-zero status if anything failed.
+ *
+ * <p>{@code --cluster N} runs the job on a real multi-process Flink cluster instead
+ * ({@link StandaloneCluster}: a JobManager and N TaskManager JVMs, the adaptive scheduler, RocksDB),
+ * submitting the shaded job jar through the REST API. Its state is kept apart from the MiniCluster's
+ * (RocksDB checkpoints do not restore into the MiniCluster's heap state), with the same rules:
+ * resume from the newest checkpoint or savepoint, savepoint on a clean stop.
  */
 public final class Quickstart {
 
     static final int API_PORT = 8080;
     static final int WEB_UI_PORT = 8081;
+    /** The Prometheus reporter of the single-JVM mode (the cluster's ports: {@link StandaloneCluster.Ports#defaults()}). */
+    static final int METRICS_PORT = 9249;
+    /** The job's parallelism on the cluster: the adaptive scheduler's upper bound, the requests topic's partitions. */
+    static final int CLUSTER_MAX_PARALLELISM = 4;
 
     public static void main(String[] args) throws Exception {
         boolean demoAndExit = List.of(args).contains("--demo-and-exit");
         boolean fresh = List.of(args).contains("--fresh");
+        int clusterSize = clusterSize(args);
         Path dataDir = Path.of(System.getProperty("streaminfer.data.dir", ".local-stack")).toAbsolutePath();
         long started = System.nanoTime();
 
@@ -64,13 +76,31 @@ public final class Quickstart {
         }
 
         Map<String, String> environment = endpoints.asEnvironment();
-        LocalJobState jobState = new LocalJobState(dataDir.resolve("flink"));
+        LocalJobState jobState = new LocalJobState(dataDir.resolve(clusterSize > 0 ? "flink-cluster" : "flink"));
         if (fresh) {
             jobState.delete();
         }
         say("  job state   %s", jobState.latest().map(p -> "resuming from " + p).orElse("none kept; starting fresh"));
-        Configuration jobConf = jobState.configure(JobOptions.resolve(new String[0], environment));
-        JobClient job = InferenceJob.startLocal(jobConf, WEB_UI_PORT, 2);
+        StandaloneCluster cluster = null;
+        JobClient job;
+        List<String> scrapeUrls;
+        if (clusterSize > 0) {
+            say("  flink       starting a JobManager and %d TaskManager JVMs (logs in %s)", clusterSize,
+                    dataDir.resolve("cluster").resolve("log"));
+            Configuration state = jobState.configure(new Configuration());
+            cluster = StandaloneCluster.start(dataDir.resolve("cluster"), StandaloneCluster.Ports.defaults(), clusterSize,
+                    state.toMap(), environment);
+            Path jar = Path.of(System.getProperty("streaminfer.job.jar", "quickstart/target/job/streaminfer-job.jar"));
+            job = cluster.jobClient(cluster.submit(jar, InferenceJob.class.getName(), List.of(),
+                    CLUSTER_MAX_PARALLELISM, null));
+            scrapeUrls = cluster.scrapeUrls();
+        } else {
+            Configuration jobConf = jobState.configure(JobOptions.resolve(new String[0], environment));
+            jobConf.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+            jobConf.setString("metrics.reporter.prom.port", Integer.toString(METRICS_PORT));
+            job = InferenceJob.startLocal(jobConf, WEB_UI_PORT, 2);
+            scrapeUrls = List.of("http://localhost:" + METRICS_PORT + "/metrics");
+        }
         IngestApi api = IngestApi.start(ApiConfig.fromEnvironment(environment).toBuilder().port(API_PORT).build());
 
         ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -82,9 +112,10 @@ public final class Quickstart {
         maintenance.scheduleWithFixedDelay(() -> refreshRollups(endpoints), 0, 1, TimeUnit.HOURS);
 
         CountDownLatch stopped = new CountDownLatch(1);
+        StandaloneCluster flinkCluster = cluster;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             say("%nshutting down...");
-            shutdown(api, job, jobState, stack);
+            shutdown(api, job, jobState, flinkCluster, stack);
             stopped.countDown();
         }, "quickstart-shutdown"));
 
@@ -99,6 +130,8 @@ public final class Quickstart {
         }
         say("  flink job   %s (%s)", InferenceJob.JOB_NAME, job.getJobStatus().get());
         say("  ingest api  http://localhost:%d", api.port());
+        say("  metrics     %s (Flink, Prometheus)", String.join(" ", scrapeUrls));
+        say("              http://localhost:%d/metrics (ingest API)", api.port());
         say("ready in %.1f s%n", (System.nanoTime() - started) / 1e9);
 
         say("demo requests:");
@@ -163,7 +196,26 @@ public final class Quickstart {
         return "postgresql://" + endpoints.postgresUser() + ":" + endpoints.postgresPassword() + "@" + rest;
     }
 
-    private static void shutdown(IngestApi api, JobClient job, LocalJobState jobState, LocalStack stack) {
+    /** N of {@code --cluster N}; 0 without it (the single-JVM MiniCluster). */
+    static int clusterSize(String[] args) {
+        List<String> all = List.of(args);
+        int at = all.indexOf("--cluster");
+        if (at < 0) {
+            return 0;
+        }
+        try {
+            int n = Integer.parseInt(at + 1 < all.size() ? all.get(at + 1) : "");
+            if (n >= 1 && n <= CLUSTER_MAX_PARALLELISM) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--cluster takes the number of TaskManagers, 1 to " + CLUSTER_MAX_PARALLELISM);
+    }
+
+    private static void shutdown(IngestApi api, JobClient job, LocalJobState jobState, StandaloneCluster cluster,
+                                 LocalStack stack) {
         try {
             api.close();
         } catch (Exception e) {
@@ -181,6 +233,9 @@ public final class Quickstart {
             } catch (Exception ignored) {
                 // already gone
             }
+        }
+        if (cluster != null) {
+            cluster.close();
         }
         stack.close();
         say("stopped.");

@@ -7,11 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streaminfer.api.auth.ApiKeyStore;
-import dev.streaminfer.contract.quota.UsageDocument;
+import dev.streaminfer.contract.model.InferenceResult;
 import dev.streaminfer.contract.redis.RedisKeys;
-import dev.streaminfer.contract.registry.ModelRegistry;
-import dev.streaminfer.contract.registry.ModelTokenizer;
-import dev.streaminfer.contract.serde.ResultDocumentCodec;
 import dev.streaminfer.localstack.ServiceControl;
 import dev.streaminfer.localstack.TestServices;
 import java.net.URI;
@@ -21,16 +18,15 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -39,7 +35,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.test.junit5.InjectMiniCluster;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,7 +63,10 @@ class ChaosITCase extends PipelineITCaseBase {
     private static final long LOAD_PERIOD_MS = 200;
 
     private static final List<String> COLUMNS = List.of("acknowledged", "lost", "doubled", "double_charged",
-            "mismatched", "unexpected_5xx");
+            "mismatched", "unexpected_5xx", "restarts", "unexpected_restarts");
+    /** Phases that take the job or a service it writes to away: the job may fail over in them, and only in them. */
+    private static final Set<String> FAULTS_THAT_MAY_RESTART = Set.of("taskmanager killed", "postgresql stopped",
+            "redis stopped", "kafka broker restarted", "full restart");
 
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -78,6 +76,8 @@ class ChaosITCase extends PipelineITCaseBase {
     /** What each non-zero cell stands for: request ids and the sink that disagreed, per-user totals. */
     private final List<String> findings = new CopyOnWriteArrayList<>();
     private volatile String phase = "steady load";
+    /** When each phase began (epoch ms), in order. */
+    private final Map<String, Long> phaseStarts = new LinkedHashMap<>();
     private volatile int apiPort;
 
     /** One acknowledged request: who sent it, what, and during which fault. */
@@ -139,11 +139,13 @@ class ChaosITCase extends PipelineITCaseBase {
             }
 
             Map<String, Map<String, Integer>> matrix = check(fixture, users, phases);
+            countRestarts(fixture.failovers(cluster), matrix);
             report(matrix);
             for (Map.Entry<String, Map<String, Integer>> row : matrix.entrySet()) {
                 assertThat(row.getValue()).as(row.getKey())
                         .containsEntry("lost", 0).containsEntry("doubled", 0).containsEntry("double_charged", 0)
-                        .containsEntry("mismatched", 0).containsEntry("unexpected_5xx", 0);
+                        .containsEntry("mismatched", 0).containsEntry("unexpected_5xx", 0)
+                        .containsEntry("unexpected_restarts", 0);
             }
             assertThat(matrix.values().stream().mapToInt(r -> r.get("acknowledged")).sum())
                     .as("requests acknowledged in all").isGreaterThan(phases.size() * 5);
@@ -157,6 +159,7 @@ class ChaosITCase extends PipelineITCaseBase {
     private void run(List<String> phases, String name, Step fault) throws Exception {
         phase = name;
         phases.add(name);
+        phaseStarts.put(name, System.currentTimeMillis());
         fault.run();
         Thread.sleep(SETTLE.toMillis());
     }
@@ -222,21 +225,13 @@ class ChaosITCase extends PipelineITCaseBase {
     private Map<String, Map<String, Integer>> check(PipelineFixture fixture, List<String[]> users, List<String> phases)
             throws Exception {
         List<String> ids = sent.stream().map(Sent::requestId).toList();
-        Map<String, Long> rows = fixture.rowCounts(ids);
         long deadline = System.nanoTime() + Duration.ofSeconds(240).toNanos();
-        while (rows.size() < ids.size() && System.nanoTime() < deadline) {
+        Map<String, String[]> postgres = fixture.finalRows(ids);
+        while (postgres.size() < ids.size() && System.nanoTime() < deadline) {
             Thread.sleep(1000);
-            rows = fixture.rowCounts(ids);
+            postgres = fixture.finalRows(ids);
         }
-        Map<String, String[]> postgres = postgresRows(fixture, ids);
-        Map<String, List<JsonNode>> committed = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : fixture.consume(fixture.resultsTopic,
-                records -> records.stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).distinct().count()
-                        >= ids.size(), Duration.ofSeconds(120))) {
-            committed.computeIfAbsent(new String(record.key(), StandardCharsets.UTF_8), k -> new ArrayList<>())
-                    .add(ResultDocumentCodec.toJson(ResultDocumentCodec.decode(record.value())));
-        }
-        ModelTokenizer tokenizer = ModelTokenizer.load(ModelRegistry.ALL_MINILM_L6_V2_Q);
+        Map<String, List<InferenceResult>> committed = fixture.committedResults(ids, Duration.ofSeconds(120));
 
         Map<String, Map<String, Integer>> matrix = new LinkedHashMap<>();
         for (String name : phases) {
@@ -245,12 +240,13 @@ class ChaosITCase extends PipelineITCaseBase {
             row.put("unexpected_5xx", unexpected5xx.getOrDefault(name, 0));
             matrix.put(name, row);
         }
+        Map<String, Long> owedPerUser = new HashMap<>();
         for (Sent s : sent) {
             Map<String, Integer> row = matrix.get(s.phase());
             row.merge("acknowledged", 1, Integer::sum);
             String[] pg = postgres.get(s.requestId());
             String redis = fixture.redisGet(RedisKeys.result(s.requestId()));
-            List<JsonNode> kafka = committed.getOrDefault(s.requestId(), List.of());
+            List<InferenceResult> kafka = committed.getOrDefault(s.requestId(), List.of());
             if (pg == null || redis == null || kafka.isEmpty()) {
                 row.merge("lost", 1, Integer::sum);
                 findings.add("lost " + s.requestId() + " (" + s.inputs().size() + " inputs): postgres="
@@ -265,23 +261,25 @@ class ChaosITCase extends PipelineITCaseBase {
             String status = pg[0];
             long charged = Long.parseLong(pg[1]);
             boolean agree = status.equals(redisDoc.path("status").asText())
-                    && kafka.stream().allMatch(k -> status.equals(k.path("status").asText())
-                            && k.path("usage").path("charged_tokens").asLong() == charged)
+                    && kafka.stream().allMatch(k -> status.equals(k.status().name().toLowerCase(Locale.ROOT))
+                            && k.chargedTokens() == charged)
                     && redisDoc.path("usage").path("charged_tokens").asLong() == charged;
             if (!agree) {
                 row.merge("mismatched", 1, Integer::sum);
                 findings.add("mismatched " + s.requestId() + ": postgres=" + status + "/" + charged + " redis="
-                        + redisDoc.path("status").asText() + " kafka=" + kafka.stream().map(k -> k.path("status").asText()).toList());
+                        + redisDoc.path("status").asText() + " kafka=" + kafka.stream().map(InferenceResult::status).toList());
             }
-            long counted = s.inputs().stream().mapToLong(tokenizer::countTokens).sum();
+            long counted = ReferenceTokens.count(s.inputs());
             long owed = status.equals("completed") ? counted : 0;
+            owedPerUser.merge(s.userId(), owed, Long::sum);
             if (charged > owed) {
                 row.merge("double_charged", 1, Integer::sum);
             } else if (charged < owed) {
                 row.merge("mismatched", 1, Integer::sum);
             }
         }
-        // Per user: what PostgreSQL bills = what the job's quota state holds (its usage document).
+        // Per user: what PostgreSQL bills = what the job's quota state holds (its usage document)
+        // = what the texts of the user's completed requests cost.
         Map<String, Integer> all = new LinkedHashMap<>();
         COLUMNS.forEach(c -> all.put(c, 0));
         for (String[] user : users) {
@@ -290,43 +288,36 @@ class ChaosITCase extends PipelineITCaseBase {
             long usage = -2;
             for (long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                  billed != usage && System.nanoTime() < until; Thread.sleep(500)) {
-                billed = chargedToday(fixture, user[0]);
-                usage = UsageDocument.decode(fixture.redisGet(RedisKeys.usage(user[0])))
-                        .map(UsageDocument::usedToday).orElse(-1L);
+                billed = fixture.chargedToday(user[0]);
+                usage = fixture.usedToday(user[0]);
             }
-            if (billed != usage) {
+            long owed = owedPerUser.getOrDefault(user[0], 0L);
+            if (billed != usage || billed != owed) {
                 all.merge("mismatched", 1, Integer::sum);
-                findings.add("user " + user[0] + ": postgres charged today " + billed + ", usage document used_today " + usage);
+                findings.add("user " + user[0] + ": postgres charged today " + billed + ", usage document used_today "
+                        + usage + ", completed requests' tokens " + owed);
             }
         }
         matrix.put("per-user totals (all faults)", all);
-        tokenizer.close();
         return matrix;
     }
 
-    private static Map<String, String[]> postgresRows(PipelineFixture fixture, List<String> ids) throws Exception {
-        Map<String, String[]> rows = new HashMap<>();
-        try (Connection c = fixture.postgres(); PreparedStatement s = c.prepareStatement(
-                "SELECT request_id, status, charged_tokens FROM inference_results WHERE request_id = ANY (?)"
-                        + " AND status <> 'queued'")) {
-            s.setArray(1, c.createArrayOf("text", ids.toArray()));
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    rows.put(r.getString(1), new String[] {r.getString(2), r.getString(3)});
+    /** Each failover in the phase it happened in; unexpected where no fault could cause it. */
+    private void countRestarts(List<PipelineFixture.Failover> failovers, Map<String, Map<String, Integer>> matrix) {
+        for (PipelineFixture.Failover failover : failovers) {
+            String in = null;
+            for (Map.Entry<String, Long> start : phaseStarts.entrySet()) {
+                if (start.getValue() <= failover.at()) {
+                    in = start.getKey();
                 }
             }
-        }
-        return rows;
-    }
-
-    private static long chargedToday(PipelineFixture fixture, String userId) throws Exception {
-        try (Connection c = fixture.postgres(); PreparedStatement s = c.prepareStatement(
-                "SELECT coalesce(sum(charged_tokens), 0) FROM inference_results WHERE user_id = ?"
-                        + " AND submitted_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'")) {
-            s.setString(1, userId);
-            try (ResultSet r = s.executeQuery()) {
-                r.next();
-                return r.getLong(1);
+            if (in == null) {
+                in = phaseStarts.keySet().iterator().next();
+            }
+            matrix.get(in).merge("restarts", 1, Integer::sum);
+            if (!FAULTS_THAT_MAY_RESTART.contains(in)) {
+                matrix.get(in).merge("unexpected_restarts", 1, Integer::sum);
+                findings.add("restart during " + in + ": " + failover.exception());
             }
         }
     }

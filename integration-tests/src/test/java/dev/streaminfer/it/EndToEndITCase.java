@@ -45,25 +45,24 @@ class EndToEndITCase extends PipelineITCaseBase {
         assertThat(doc.path("model").asText()).isEqualTo("all-minilm-l6-v2-q");
         assertThat(doc.at("/result/embeddings").size()).isEqualTo(2);
         assertThat(doc.at("/result/embeddings/0").size()).isEqualTo(384);
-        int tokens = doc.at("/usage/input_tokens").asInt();
-        // [CLS] + words/punctuation + [SEP] for both sentences: counted by the model's tokenizer.
-        assertThat(tokens).isBetween(12, 24);
-        assertThat(doc.at("/usage/charged_tokens").asInt()).isEqualTo(tokens);
+        long tokens = ReferenceTokens.count(List.of("Flink keeps state exactly once.", "Kafka is a log."));
+        assertThat(doc.at("/usage/input_tokens").asLong()).isEqualTo(tokens);
+        assertThat(doc.at("/usage/charged_tokens").asLong()).isEqualTo(tokens);
 
         PipelineFixture.Row row = fixture.awaitResultRow(requestId, Duration.ofSeconds(30));
         assertThat(row.status()).isEqualTo("completed");
         assertThat(row.userId()).isEqualTo(fixture.userId);
         assertThat(row.chargedTokens()).isEqualTo(tokens);
         assertThat(row.latencyMs()).isNotNegative();
-        assertThat(fixture.countRows(requestId)).isEqualTo(1);
 
         assertThat(fixture.json(fixture.redisGet(RedisKeys.result(requestId))).path("status").asText())
                 .isEqualTo("completed");
 
         List<ConsumerRecord<byte[], byte[]>> results = fixture.consume(fixture.resultsTopic,
                 records -> records.stream().anyMatch(r -> requestId.equals(key(r))), Duration.ofSeconds(60));
-        ConsumerRecord<byte[], byte[]> result = results.stream()
-                .filter(r -> requestId.equals(key(r))).findFirst().orElseThrow();
+        List<ConsumerRecord<byte[], byte[]>> ours = results.stream().filter(r -> requestId.equals(key(r))).toList();
+        assertThat(ours).as("committed results of the request").hasSize(1);
+        ConsumerRecord<byte[], byte[]> result = ours.get(0);
         assertThat(fixture.json(new String(result.value(), StandardCharsets.UTF_8)).at("/result/embeddings/1").size())
                 .isEqualTo(384);
     }

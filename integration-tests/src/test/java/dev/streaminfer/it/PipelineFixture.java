@@ -15,7 +15,11 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import dev.streaminfer.contract.model.InferenceRequest;
 import dev.streaminfer.contract.model.Priority;
+import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.quota.UsageDocument;
+import dev.streaminfer.contract.redis.RedisKeys;
 import dev.streaminfer.contract.serde.InferenceRequestCodec;
+import dev.streaminfer.contract.serde.ResultDocumentCodec;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
@@ -33,9 +37,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -71,7 +78,10 @@ final class PipelineFixture implements AutoCloseable {
     private final RedisClient redisClient = RedisClient.create(services.redisUrl());
     private final StatefulRedisConnection<String, String> redis = redisClient.connect();
     private JobClient job;
+    private final List<JobID> jobs = new ArrayList<>();
     private IngestApi api;
+    /** The texts of each request this fixture wrote to Kafka, by request id. */
+    final Map<String, List<String>> inputs = new ConcurrentHashMap<>();
 
     PipelineFixture() throws Exception {
         // the same topic settings as the local stack's (results and DLQ take the largest result)
@@ -116,6 +126,7 @@ final class PipelineFixture implements AutoCloseable {
         env.setParallelism(2);
         InferenceJob.define(env, jobConfiguration());
         job = env.executeAsync(InferenceJob.JOB_NAME + "-" + suffix);
+        jobs.add(job.getJobID());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (job.getJobStatus().get() != JobStatus.RUNNING) {
             if (System.nanoTime() > deadline) throw new IllegalStateException("job did not start");
@@ -176,6 +187,11 @@ final class PipelineFixture implements AutoCloseable {
                 .header("Authorization", "Bearer " + apiKey).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    HttpResponse<String> delete(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + api.port() + path))
+                .header("Authorization", "Bearer " + apiKey).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     JsonNode json(String body) throws Exception {
         return json.readTree(body);
     }
@@ -226,17 +242,6 @@ final class PipelineFixture implements AutoCloseable {
         }
     }
 
-    long countRows(String requestId) throws Exception {
-        try (Connection c = postgres(); PreparedStatement s = c.prepareStatement(
-                "SELECT count(*) FROM inference_results WHERE request_id = ?")) {
-            s.setString(1, requestId);
-            try (ResultSet r = s.executeQuery()) {
-                r.next();
-                return r.getLong(1);
-            }
-        }
-    }
-
     void produce(String topic, byte[] key, byte[] value) throws Exception {
         produce(topic, null, key, value);
     }
@@ -276,6 +281,7 @@ final class PipelineFixture implements AutoCloseable {
                 producer.send(new ProducerRecord<>(requestsTopic, null, submittedAt, user.getBytes(StandardCharsets.UTF_8),
                         InferenceRequestCodec.encode(request))).get(30, TimeUnit.SECONDS);
                 ids.add(request.requestId());
+                inputs.put(request.requestId(), List.of(request.inputs()));
             }
         }
         return ids;
@@ -286,38 +292,89 @@ final class PipelineFixture implements AutoCloseable {
         for (InferenceRequest request : requests) {
             produce(requestsTopic, request.submittedAt() > 0 ? request.submittedAt() : null,
                     request.userId().getBytes(StandardCharsets.UTF_8), InferenceRequestCodec.encode(request));
+            inputs.put(request.requestId(), List.of(request.inputs()));
         }
     }
 
-    /** Waits until every id has a final row in inference_results; returns rows per id. */
-    Map<String, Long> awaitFinalRows(List<String> ids, Duration timeout) throws Exception {
+    /** Waits until every id has a final row in inference_results. */
+    void awaitFinalRows(List<String> ids, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Map<String, Long> counts = Map.of();
+        int found = 0;
         while (System.nanoTime() < deadline) {
-            counts = rowCounts(ids);
-            if (counts.size() == ids.size()) {
-                return counts;
+            found = finalRows(ids).size();
+            if (found == ids.size()) {
+                return;
             }
             Thread.sleep(500);
         }
-        throw new AssertionError("only " + counts.size() + " of " + ids.size() + " requests have a row");
+        throw new AssertionError("only " + found + " of " + ids.size() + " requests have a row");
     }
 
-    /** Final rows per request id among {@code ids} (ids without a row are absent). */
-    Map<String, Long> rowCounts(List<String> ids) throws SQLException {
-        Map<String, Long> counts = new HashMap<>();
+    /** Final rows of {@code ids} in inference_results, as {status, charged_tokens}, by request id. */
+    Map<String, String[]> finalRows(List<String> ids) throws SQLException {
+        Map<String, String[]> rows = new HashMap<>();
         try (Connection c = postgres(); PreparedStatement s = c.prepareStatement(
-                "SELECT request_id, count(*) FROM inference_results"
-                        + " WHERE request_id = ANY (?) AND status <> 'queued' GROUP BY request_id")) {
+                "SELECT request_id, status, charged_tokens FROM inference_results WHERE request_id = ANY (?)"
+                        + " AND status <> 'queued'")) {
             s.setArray(1, c.createArrayOf("text", ids.toArray()));
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    counts.put(r.getString(1), r.getLong(2));
+                    rows.put(r.getString(1), new String[] {r.getString(2), r.getString(3)});
                 }
             }
         }
-        return counts;
+        return rows;
     }
+
+    /** PostgreSQL's charged tokens of {@code userId} for requests submitted today (UTC). */
+    long chargedToday(String userId) throws SQLException {
+        try (Connection c = postgres(); PreparedStatement s = c.prepareStatement(
+                "SELECT coalesce(sum(charged_tokens), 0) FROM inference_results WHERE user_id = ?"
+                        + " AND submitted_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'")) {
+            s.setString(1, userId);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getLong(1);
+            }
+        }
+    }
+
+    /** The job's quota state for {@code userId} as its usage document shows it: used today, -1 if none. */
+    long usedToday(String userId) {
+        return UsageDocument.decode(redisGet(RedisKeys.usage(userId))).map(UsageDocument::usedToday).orElse(-1L);
+    }
+
+    /** The committed result records of each of {@code ids} (all of them, to see doubles), decoded. */
+    Map<String, List<InferenceResult>> committedResults(List<String> ids, Duration timeout) {
+        Map<String, List<InferenceResult>> committed = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : consume(resultsTopic,
+                records -> records.stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).distinct().count()
+                        >= ids.size(), timeout)) {
+            committed.computeIfAbsent(new String(record.key(), StandardCharsets.UTF_8), k -> new ArrayList<>())
+                    .add(ResultDocumentCodec.decode(record.value()));
+        }
+        return committed;
+    }
+
+    /**
+     * Failures the job recovered from, with when (epoch ms) and what, for every job this fixture
+     * started: the entries of Flink's exception history, one per failover.
+     */
+    List<Failover> failovers(MiniCluster cluster) throws Exception {
+        URI rest = cluster.getRestAddress().get();
+        List<Failover> failovers = new ArrayList<>();
+        for (JobID id : jobs) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                    rest.resolve("/jobs/" + id + "/exceptions?maxExceptions=1000")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            for (JsonNode entry : json.readTree(response.body()).at("/exceptionHistory/entries")) {
+                failovers.add(new Failover(entry.path("timestamp").asLong(), entry.path("exceptionName").asText()));
+            }
+        }
+        return failovers;
+    }
+
+    record Failover(long at, String exception) {}
 
     /** Reads committed records of {@code topic} until {@code done} holds or the timeout passes. */
     List<ConsumerRecord<byte[], byte[]>> consume(

@@ -3,20 +3,14 @@ package dev.streaminfer.jobs;
 import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.contract.registry.ModelSpec;
 import dev.streaminfer.contract.validation.RequestLimits;
+import dev.streaminfer.functions.sink.ResultRecordSize;
+import dev.streaminfer.functions.sink.kafka.TopicLimits;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.Config;
-import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.common.KafkaFuture;
-import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,11 +24,6 @@ public final class DeliveryLimits {
 
     /** The broker default of {@code transaction.max.timeout.ms}. */
     public static final Duration BROKER_MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
-
-    /** Bytes one float takes at most in a JSON result document ({@code -1.23456789E-10,}). */
-    static final int MAX_JSON_BYTES_PER_FLOAT = 16;
-    /** Room for everything in a result document but its vectors (ids, usage, times, error, traceparent). */
-    static final int RESULT_ENVELOPE_BYTES = 16 * 1024;
 
     private DeliveryLimits() {}
 
@@ -66,7 +55,7 @@ public final class DeliveryLimits {
     /** The largest result document a request within {@link RequestLimits} can produce with these models. */
     public static long largestResultBytes(ModelRegistry registry) {
         int widest = registry.all().stream().mapToInt(ModelSpec::dimensions).max().orElse(0);
-        return (long) RequestLimits.MAX_INPUTS * widest * MAX_JSON_BYTES_PER_FLOAT + RESULT_ENVELOPE_BYTES;
+        return ResultRecordSize.upperBound(RequestLimits.MAX_INPUTS, widest);
     }
 
     /**
@@ -93,22 +82,9 @@ public final class DeliveryLimits {
      */
     public static void checkTopicLimits(String bootstrapServers, Collection<String> topics, int maxRecordBytes,
                                         Duration timeout) {
-        Map<String, Object> props = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-        Map<ConfigResource, Config> configs = new HashMap<>();
-        try (Admin admin = Admin.create(props)) {
-            Map<ConfigResource, KafkaFuture<Config>> described = admin.describeConfigs(topics.stream()
-                    .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList()).values();
-            for (Map.Entry<ConfigResource, KafkaFuture<Config>> entry : described.entrySet()) {
-                try {
-                    configs.put(entry.getKey(), entry.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS));
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                        throw e;
-                    }
-                }
-            }
+        Map<String, Long> limits;
+        try (Admin admin = TopicLimits.admin(bootstrapServers, timeout)) {
+            limits = TopicLimits.maxMessageBytes(admin, topics, timeout);
         } catch (ExecutionException | TimeoutException e) {
             LOG.warn("event=topic_limits_not_checked reason=\"{}\"", String.valueOf(e.getCause() != null ? e.getCause() : e));
             return;
@@ -116,14 +92,13 @@ public final class DeliveryLimits {
             Thread.currentThread().interrupt();
             return;
         }
-        for (Map.Entry<ConfigResource, Config> entry : configs.entrySet()) {
-            ConfigEntry limit = entry.getValue().get("max.message.bytes");
-            if (limit != null && Long.parseLong(limit.value()) < maxRecordBytes) {
-                throw new IllegalArgumentException("topic " + entry.getKey().name() + " accepts records up to "
-                        + limit.value() + " bytes (max.message.bytes) but the job may write " + maxRecordBytes
+        for (Map.Entry<String, Long> limit : limits.entrySet()) {
+            if (limit.getValue() < maxRecordBytes) {
+                throw new IllegalArgumentException("topic " + limit.getKey() + " accepts records up to "
+                        + limit.getValue() + " bytes (max.message.bytes) but the job may write " + maxRecordBytes
                         + " (" + JobOptions.KAFKA_MAX_RECORD_BYTES.key() + "): a large result would fail the sink on"
                         + " every replay. Raise the topic's max.message.bytes (kafka-configs --alter --entity-type"
-                        + " topics --entity-name " + entry.getKey().name() + " --add-config max.message.bytes="
+                        + " topics --entity-name " + limit.getKey() + " --add-config max.message.bytes="
                         + maxRecordBytes + ") or lower the option");
             }
         }

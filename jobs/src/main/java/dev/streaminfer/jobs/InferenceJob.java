@@ -12,6 +12,7 @@ import dev.streaminfer.functions.model.RawRecord;
 import dev.streaminfer.functions.quota.QuotaFunction;
 import dev.streaminfer.contract.quota.QuotaUpdate;
 import dev.streaminfer.functions.quota.QuotaUpdateDecodeFunction;
+import dev.streaminfer.functions.sink.ResultSizeGuard;
 import dev.streaminfer.contract.quota.UsageDocument;
 import java.time.Duration;
 import java.util.List;
@@ -105,11 +106,11 @@ public final class InferenceJob {
 
     /**
      * <pre>
-     * requests ─────decode──────────▶ keyBy(user) ─▶ quota ─┬─▶ admitted ─(event time ends)─▶ batch, infer ─▶ computed ─┬─▶ results
-     *                                                  ▲     ├─▶ rejected ───────────────────────────────────────────────┤
-     * plan changes ─┬─union─decode──▶ keyBy(user) ─────┘     └─▶ usage                                                    └─▶ refunds
+     * requests ─────decode──────────▶ keyBy(user) ─▶ quota ─┬─▶ admitted ─(event time ends)─▶ batch, infer ─▶ size check ─┬─▶ results
+     *                                                  ▲     ├─▶ rejected ─────────────────────────────────────────────────┤
+     * plan changes ─┬─union─decode──▶ keyBy(user) ─────┘     └─▶ usage                                                      └─▶ refunds
      * refunds ──────┘
-     * (each decode: bad records ─▶ dead letters)
+     * (each decode: bad records ─▶ dead letters; size check: results too large to write ─▶ failed + dead letters)
      * </pre>
      *
      * Event time (the sources' watermarks) matters only to the quota, which expires idle users'
@@ -136,7 +137,9 @@ public final class InferenceJob {
                 .assignTimestampsAndWatermarks(WatermarkStrategy.noWatermarks())
                 .name("event time ends").uid("event-time-ends");
 
-        DataStream<InferenceResult> computed = infer(toInfer, settings, registry, cancellations);
+        SingleOutputStreamOperator<InferenceResult> computed = infer(toInfer, settings, registry, cancellations)
+                .process(new ResultSizeGuard(settings.resultSize()))
+                .name("result size check").uid("result-size-check");
         DataStream<QuotaUpdate> refunds = computed
                 .flatMap((InferenceResult result, Collector<QuotaUpdate> out) ->
                         QuotaUpdate.refundFor(result).ifPresent(out::collect))
@@ -146,7 +149,8 @@ public final class InferenceJob {
         return new Outputs(
                 computed.union(admitted.getSideOutput(QuotaFunction.REJECTED)),
                 requests.getSideOutput(DecodeFunction.DEAD_LETTERS)
-                        .union(updates.getSideOutput(DecodeFunction.DEAD_LETTERS)),
+                        .union(updates.getSideOutput(DecodeFunction.DEAD_LETTERS),
+                                computed.getSideOutput(DecodeFunction.DEAD_LETTERS)),
                 admitted.getSideOutput(QuotaFunction.USAGE),
                 refunds);
     }

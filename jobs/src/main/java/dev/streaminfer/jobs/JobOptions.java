@@ -49,6 +49,13 @@ public final class JobOptions {
                     .withDescription("Largest record the job writes (producer max.request.size). Checked at start"
                             + " against the largest result the API can cause (256 inputs x the widest model);"
                             + " the results and DLQ topics need max.message.bytes at least this large.");
+    public static final ConfigOption<Duration> RECORD_LIMIT_REFRESH =
+            ConfigOptions.key("streaminfer.kafka.record-limit-refresh").durationType()
+                    .defaultValue(Duration.ofSeconds(30))
+                    .withDescription("How often the job re-reads the results topic's max.message.bytes. A result"
+                            + " larger than it (or than max-record-bytes) ends failed (result_too_large), refunded,"
+                            + " and goes to the DLQ instead of failing the sink on every replay; 0 s: only"
+                            + " max-record-bytes counts.");
 
     public static final ConfigOption<String> POSTGRES_URL =
             ConfigOptions.key("streaminfer.postgres.url").stringType()
@@ -122,7 +129,7 @@ public final class JobOptions {
 
     public static final List<ConfigOption<?>> ALL = List.of(
             KAFKA_BOOTSTRAP_SERVERS, KAFKA_GROUP_ID, REQUESTS_TOPIC, RESULTS_TOPIC, DLQ_TOPIC,
-            TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, KAFKA_MAX_RECORD_BYTES,
+            TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, KAFKA_MAX_RECORD_BYTES, RECORD_LIMIT_REFRESH,
             POSTGRES_URL, POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_STORE_EMBEDDINGS,
             POSTGRES_BATCH_SIZE, POSTGRES_BATCH_INTERVAL, POSTGRES_MAX_RETRIES,
             REDIS_URL, REDIS_RESULT_TTL,

@@ -50,8 +50,15 @@ class InferenceJobPipelineTest {
                 + "],\"submitted_at\":" + NOW + ",\"deadline\":" + (NOW + 600_000) + "}";
     }
 
+    /** Eight inputs: about 35 KB of vectors in JSON, over the 40,000-byte record limit this test sets. */
+    private static String eightInputs(String id, String user) {
+        String inputs = String.join(",", java.util.Collections.nCopies(8, "\"eight inputs in one request\""));
+        return "{\"request_id\":\"" + id + "\",\"user_id\":\"" + user + "\",\"inputs\":[" + inputs
+                + "],\"submitted_at\":" + NOW + ",\"deadline\":" + (NOW + 600_000) + "}";
+    }
+
     @Test
-    void goodRecordsCompletePoisonIsDeadLetteredOverQuotaIsRejectedPastDeadlineExpires() throws Exception {
+    void goodRecordsCompletePoisonIsDeadLetteredOverQuotaIsRejectedPastDeadlineExpiresTooLargeFails() throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         DataStream<RawRecord> raw = env.fromData(TypeInformation.of(RawRecord.class),
@@ -60,7 +67,8 @@ class InferenceJobPipelineTest {
                 record(2, request("r-2", "bob", "streaming inference", NOW + 600_000)),
                 record(3, "{\"request_id\":\"r-3\",\"user_id\":\"bob\",\"model\":\"nope\",\"inputs\":[\"x\"]}"),
                 record(4, request("r-4", "bob", "too late", 1)),
-                record(5, overQuota("r-5", "carol")));
+                record(5, overQuota("r-5", "carol")),
+                record(6, eightInputs("r-6", "dave")));
 
         DataStream<RawRecord> quotaUpdates = env.fromData(TypeInformation.of(RawRecord.class),
                 new RawRecord("carol".getBytes(StandardCharsets.UTF_8), "garbage".getBytes(StandardCharsets.UTF_8),
@@ -69,7 +77,10 @@ class InferenceJobPipelineTest {
                 new RawRecord("bob".getBytes(StandardCharsets.UTF_8), "{\"type\":\"refund\"}".getBytes(StandardCharsets.UTF_8),
                         "quota-refunds", 1, 3, NOW, null));
         InferenceJob.Outputs outputs = InferenceJob.buildPipeline(raw, quotaUpdates, refunds,
-                PipelineSettings.fromConfiguration(JobOptions.resolve(new String[0], Map.of())), ModelRegistry.bundled(), CancellationCheck.none());
+                PipelineSettings.fromConfiguration(JobOptions.resolve(new String[] {
+                        "--" + JobOptions.KAFKA_MAX_RECORD_BYTES.key(), "40000",
+                        "--" + JobOptions.RECORD_LIMIT_REFRESH.key(), "0 s"}, Map.of())),
+                ModelRegistry.bundled(), CancellationCheck.none());
         CloseableIterator<InferenceResult> results = outputs.results().collectAsync();
         CloseableIterator<DeadLetter> deadLetters = outputs.deadLetters().collectAsync();
         CloseableIterator<QuotaUpdate> refundsOut = outputs.refunds().collectAsync();
@@ -80,11 +91,16 @@ class InferenceJobPipelineTest {
         List<QuotaUpdate> refundList = drain(refundsOut);
 
         assertThat(resultList).extracting(InferenceResult::requestId)
-                .containsExactlyInAnyOrder("r-1", "r-2", "r-4", "r-5");
+                .containsExactlyInAnyOrder("r-1", "r-2", "r-4", "r-5", "r-6");
         for (InferenceResult r : resultList) {
             if (r.requestId().equals("r-5")) {
                 assertThat(r.status()).isEqualTo(RequestStatus.REJECTED);
                 assertThat(r.errorCode()).isEqualTo("quota_exceeded");
+                assertThat(r.chargedTokens()).isZero();
+            } else if (r.requestId().equals("r-6")) {
+                assertThat(r.status()).isEqualTo(RequestStatus.FAILED);
+                assertThat(r.errorCode()).isEqualTo("result_too_large");
+                assertThat(r.embeddings()).isNull();
                 assertThat(r.chargedTokens()).isZero();
             } else if (r.requestId().equals("r-4")) {
                 assertThat(r.status()).isEqualTo(RequestStatus.EXPIRED);
@@ -97,13 +113,15 @@ class InferenceJobPipelineTest {
             }
         }
         assertThat(deadList).extracting(DeadLetter::reason)
-                .containsExactlyInAnyOrder("not_json", "unknown_model", "not_json", "missing_field");
+                .containsExactlyInAnyOrder("not_json", "unknown_model", "not_json", "missing_field", "result_too_large");
         assertThat(deadList).extracting(d -> d.source().topic() + "@" + d.source().offset())
                 .containsExactlyInAnyOrder("inference-requests@1", "inference-requests@3", "quota-updates@7",
-                        "quota-refunds@3");
+                        "quota-refunds@3", "inference-results@-1");
         InferenceResult expired = resultList.stream().filter(r -> r.requestId().equals("r-4")).findFirst().orElseThrow();
-        assertThat(refundList).as("the expired request's tokens go back, on the refunds stream")
-                .containsExactly(QuotaUpdate.refund("bob", "r-4", expired.inputTokens(), NOW));
+        InferenceResult tooLarge = resultList.stream().filter(r -> r.requestId().equals("r-6")).findFirst().orElseThrow();
+        assertThat(refundList).as("the expired and the too-large request's tokens go back, on the refunds stream")
+                .containsExactlyInAnyOrder(QuotaUpdate.refund("bob", "r-4", expired.inputTokens(), NOW),
+                        QuotaUpdate.refund("dave", "r-6", tooLarge.inputTokens(), NOW));
     }
 
     private static <T> List<T> drain(CloseableIterator<T> iterator) throws Exception {

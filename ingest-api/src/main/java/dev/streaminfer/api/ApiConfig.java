@@ -28,6 +28,7 @@ import java.util.Objects;
  * @param shutdownTimeout how long {@link IngestApi#close()} waits for in-flight requests
  * @param readinessInterval how often the dependencies are probed for {@code /readyz}
  * @param waitPollInterval the period of the one shared poller that backs up keyspace events
+ * @param embeddingsWait how long {@code POST /v1/embeddings} waits for the result before 504
  */
 public record ApiConfig(
         int port,
@@ -47,7 +48,8 @@ public record ApiConfig(
         Duration markerTtl,
         Duration shutdownTimeout,
         Duration readinessInterval,
-        Duration waitPollInterval) {
+        Duration waitPollInterval,
+        Duration embeddingsWait) {
 
     /** One environment variable: its name, default and meaning. */
     public record Option(String env, String defaultValue, String description) {}
@@ -70,11 +72,12 @@ public record ApiConfig(
     public static final Option SHUTDOWN_TIMEOUT = new Option("API_SHUTDOWN_TIMEOUT_MS", "10000", "graceful shutdown budget");
     public static final Option READINESS_INTERVAL = new Option("API_READINESS_INTERVAL_MS", "1000", "dependency probe period");
     public static final Option WAIT_POLL_INTERVAL = new Option("API_WAIT_POLL_INTERVAL_MS", "500", "shared result poller period (backs up keyspace events)");
+    public static final Option EMBEDDINGS_WAIT = new Option("API_EMBEDDINGS_WAIT_MS", "30000", "how long POST /v1/embeddings waits for the result (then 504)");
 
     public static final List<Option> OPTIONS = List.of(API_PORT, KAFKA, REQUESTS_TOPIC, QUOTA_TOPIC,
             POSTGRES_URL, POSTGRES_USER, POSTGRES_PASSWORD, REDIS, KAFKA_TIMEOUT, REDIS_TIMEOUT,
             KEY_CACHE_TTL, MAX_BODY, MAX_WAIT, IDEMPOTENCY_TTL, MARKER_TTL, SHUTDOWN_TIMEOUT,
-            READINESS_INTERVAL, WAIT_POLL_INTERVAL);
+            READINESS_INTERVAL, WAIT_POLL_INTERVAL, EMBEDDINGS_WAIT);
 
     public ApiConfig {
         Objects.requireNonNull(kafkaBootstrapServers, "kafkaBootstrapServers");
@@ -95,6 +98,7 @@ public record ApiConfig(
         positive(shutdownTimeout, "shutdownTimeout");
         positive(readinessInterval, "readinessInterval");
         positive(waitPollInterval, "waitPollInterval");
+        positive(embeddingsWait, "embeddingsWait");
     }
 
     private static void positive(Duration d, String name) {
@@ -128,7 +132,8 @@ public record ApiConfig(
                 millis(env, MARKER_TTL),
                 millis(env, SHUTDOWN_TIMEOUT),
                 millis(env, READINESS_INTERVAL),
-                millis(env, WAIT_POLL_INTERVAL));
+                millis(env, WAIT_POLL_INTERVAL),
+                millis(env, EMBEDDINGS_WAIT));
     }
 
     private static String string(Map<String, String> env, Option option) {
@@ -191,6 +196,7 @@ public record ApiConfig(
         private Duration shutdownTimeout;
         private Duration readinessInterval;
         private Duration waitPollInterval;
+        private Duration embeddingsWait;
 
         private Builder(ApiConfig c) {
             port = c.port;
@@ -211,6 +217,7 @@ public record ApiConfig(
             shutdownTimeout = c.shutdownTimeout;
             readinessInterval = c.readinessInterval;
             waitPollInterval = c.waitPollInterval;
+            embeddingsWait = c.embeddingsWait;
         }
 
         public Builder port(int v) { port = v; return this; }
@@ -234,12 +241,13 @@ public record ApiConfig(
         public Builder shutdownTimeout(Duration v) { shutdownTimeout = v; return this; }
         public Builder readinessInterval(Duration v) { readinessInterval = v; return this; }
         public Builder waitPollInterval(Duration v) { waitPollInterval = v; return this; }
+        public Builder embeddingsWait(Duration v) { embeddingsWait = v; return this; }
 
         public ApiConfig build() {
             return new ApiConfig(port, kafkaBootstrapServers, requestsTopic, quotaUpdatesTopic, postgresUrl,
                     postgresUser, postgresPassword, redisUrl, kafkaTimeout, redisTimeout, keyCacheTtl,
                     maxBodyBytes, maxWait, idempotencyTtl, markerTtl, shutdownTimeout, readinessInterval,
-                    waitPollInterval);
+                    waitPollInterval, embeddingsWait);
         }
     }
 }

@@ -5,11 +5,13 @@ import dev.streaminfer.contract.model.ErrorCode;
 /**
  * One error answer: HTTP status, snake_case code and a message a client can act on (never the
  * caller's key or input text). {@code retryAfterSeconds} > 0 adds a {@code Retry-After} header.
+ * {@code param} names the request field at fault, where there is one (OpenAI's error shape on
+ * {@code /v1/embeddings} carries it; null otherwise).
  *
  * <p>Codes come from the shared {@link ErrorCode}; the few conditions that only the HTTP layer
  * knows (a dependency down, a wrong method, a bug) use the constants below.
  */
-public record ApiError(int status, String code, String message, long retryAfterSeconds) {
+public record ApiError(int status, String code, String message, long retryAfterSeconds, String param) {
 
     /** A dependency (Redis, PostgreSQL) needed to answer is unreachable; nothing was accepted. */
     public static final String UNAVAILABLE = "service_unavailable";
@@ -26,9 +28,23 @@ public record ApiError(int status, String code, String message, long retryAfterS
      * handed to the producer): neither "accepted" nor "nothing was accepted" would be true (503).
      */
     public static final String OUTCOME_UNKNOWN = "outcome_unknown";
+    /**
+     * {@code POST /v1/embeddings} waited as long as it may and the request is not final yet (504):
+     * it goes on, and its id (header {@code X-Request-Id}) fetches the result later.
+     */
+    public static final String RESULT_PENDING = "result_pending";
+
+    public ApiError(int status, String code, String message, long retryAfterSeconds) {
+        this(status, code, message, retryAfterSeconds, null);
+    }
 
     public ApiError(int status, String code, String message) {
         this(status, code, message, 0);
+    }
+
+    /** The same error, naming the request field at fault. */
+    public ApiError withParam(String field) {
+        return new ApiError(status, code, message, retryAfterSeconds, field);
     }
 
     public static ApiError of(ErrorCode code, String message) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streaminfer.api.auth.Authenticator;
 import dev.streaminfer.api.auth.Caller;
 import dev.streaminfer.api.request.BoundedBody;
+import dev.streaminfer.api.request.EmbeddingsBodyParser;
 import dev.streaminfer.api.request.InferenceBodyParser;
 import dev.streaminfer.api.request.QueryParams;
 import dev.streaminfer.api.request.Traceparent;
@@ -13,6 +14,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import dev.streaminfer.api.service.IdempotencyKeys;
 import dev.streaminfer.api.service.InferenceService;
+import dev.streaminfer.api.service.EmbeddingsResponse;
 import dev.streaminfer.api.service.QuotaService;
 import java.time.Instant;
 import dev.streaminfer.api.request.QuotaBodyParser;
@@ -33,10 +35,15 @@ import java.util.Optional;
 final class ApiHandlers {
 
     static final String JSON = "application/json";
+    /** The OpenAI-compatible route: its errors are in OpenAI's shape. */
+    static final String EMBEDDINGS = "/v1/embeddings";
+    /** The request id of a {@code POST /v1/embeddings}, whatever its answer. */
+    static final String REQUEST_ID_HEADER = "X-Request-Id";
 
     private final ApiConfig config;
     private final Authenticator authenticator;
     private final InferenceBodyParser parser;
+    private final EmbeddingsBodyParser embeddingsParser;
     private final InferenceService inference;
     private final RequestService requests;
     private final ResultWaiter waiter;
@@ -53,6 +60,7 @@ final class ApiHandlers {
         this.config = config;
         this.authenticator = authenticator;
         this.parser = parser;
+        this.embeddingsParser = new EmbeddingsBodyParser(parser);
         this.inference = inference;
         this.requests = requests;
         this.waiter = waiter;
@@ -113,6 +121,40 @@ final class ApiHandlers {
                 json(ctx, 200, doc.get());
             } else {
                 json(ctx, 202, acceptedBody);
+            }
+        }));
+    }
+
+    // POST /v1/embeddings (OpenAI-compatible): submitted like POST /v1/inference, then waits.
+    void embeddings(Context ctx) throws IOException {
+        Caller caller = authenticate(ctx);
+        String idempotencyKey = ctx.header("Idempotency-Key");
+        if (idempotencyKey != null) {
+            IdempotencyKeys.validate(idempotencyKey).ifPresent(e -> {
+                throw e.exception();
+            });
+        }
+        byte[] body = BoundedBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(),
+                config.maxBodyBytes());
+        EmbeddingsBodyParser.ParsedEmbeddings parsed = embeddingsParser.parse(body);
+        InferenceService.Accepted accepted = inference.submit(caller, parsed.inference(), idempotencyKey,
+                Traceparent.orNew(ctx.header("traceparent")));
+        String requestId = accepted.requestId();
+        ctx.header(REQUEST_ID_HEADER, requestId);
+        ctx.header("Location", "/v1/requests/" + requestId);
+        if (accepted.replayed()) {
+            ctx.header("Idempotent-Replayed", "true");
+        }
+        Duration bound = config.embeddingsWait();
+        ctx.future(() -> waiter.await(requestId, bound).thenAccept(doc -> {
+            try {
+                if (doc.isEmpty()) {
+                    throw new ApiError(504, ApiError.RESULT_PENDING, "no result within " + bound.toMillis()
+                            + " ms; request " + requestId + " goes on: GET /v1/requests/" + requestId).exception();
+                }
+                json(ctx, 200, EmbeddingsResponse.body(doc.get(), parsed.encodingFormat()));
+            } catch (ApiException e) {
+                error(ctx, e.error());
             }
         }));
     }
@@ -227,10 +269,38 @@ final class ApiHandlers {
         return node.toString();
     }
 
+    /**
+     * OpenAI's error shape, for {@code /v1/embeddings}: {@code {"error":{"message","type","param","code"}}},
+     * {@code code} being the API's own snake_case code and {@code type} OpenAI's class of error.
+     */
+    static String openAiErrorBody(ApiError error) {
+        ObjectNode node = Json.mapper().createObjectNode();
+        ObjectNode inner = node.putObject("error");
+        inner.put("message", error.message());
+        inner.put("type", openAiType(error.status()));
+        inner.put("param", error.param());
+        inner.put("code", error.code());
+        return node.toString();
+    }
+
+    static String openAiType(int status) {
+        return switch (status) {
+            case 401 -> "authentication_error";
+            case 403 -> "permission_error";
+            case 429 -> "rate_limit_error";
+            default -> status >= 500 ? "server_error" : "invalid_request_error";
+        };
+    }
+
+    /** The error body a path answers: OpenAI's shape on {@link #EMBEDDINGS}, the API's own elsewhere. */
+    static String errorBody(String path, ApiError error) {
+        return path != null && path.startsWith(EMBEDDINGS) ? openAiErrorBody(error) : errorBody(error);
+    }
+
     static void error(Context ctx, ApiError error) {
         if (error.retryAfterSeconds() > 0) {
             ctx.header("Retry-After", Long.toString(error.retryAfterSeconds()));
         }
-        json(ctx, error.status(), errorBody(error));
+        json(ctx, error.status(), errorBody(ctx.path(), error));
     }
 }

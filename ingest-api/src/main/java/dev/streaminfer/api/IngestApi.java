@@ -148,6 +148,7 @@ public final class IngestApi implements AutoCloseable {
     /** Every route and the handler that serves it. */
     private static void routes(Javalin app, ApiHandlers handlers) {
         app.post("/v1/inference", handlers::submit);
+        app.post("/v1/embeddings", handlers::embeddings);
         app.get("/v1/requests/{id}", handlers::status);
         app.delete("/v1/requests/{id}", handlers::cancel);
         app.get("/v1/usage", handlers::usage);

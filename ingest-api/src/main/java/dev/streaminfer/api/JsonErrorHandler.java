@@ -20,7 +20,7 @@ final class JsonErrorHandler extends ErrorHandler {
     public void handle(String target, Request baseRequest, HttpServletRequest request, HttpServletResponse response)
             throws IOException {
         int status = response.getStatus();
-        byte[] body = ApiHandlers.errorBody(error(status)).getBytes(StandardCharsets.UTF_8);
+        byte[] body = ApiHandlers.errorBody(request.getRequestURI(), error(status)).getBytes(StandardCharsets.UTF_8);
         response.setContentType(ApiHandlers.JSON);
         response.setContentLength(body.length);
         response.getOutputStream().write(body);

@@ -63,16 +63,19 @@ class OpenApiITCase {
         });
         s.put("post /v1/inference 413", () -> http.post("/v1/inference", SharedApi.ALICE,
                 "{\"inputs\":[\"" + "a".repeat(1 << 20) + "\"]}"));
-        s.put("post /v1/inference 429", () -> {
-            String user = "openapi-spent-" + UUID.randomUUID();
-            String key = "k-" + user;
-            var e = SharedApi.endpoints();
-            dev.streaminfer.api.auth.ApiKeyStore.upsert(e.postgresUrl(), e.postgresUser(), e.postgresPassword(), key,
-                    user, "user", "free");
-            SharedApi.redis().set(RedisKeys.usage(user), new dev.streaminfer.contract.quota.UsageDocument(user, "free",
-                    10_000L, 200_000L, 200_000, 0L, System.currentTimeMillis() + 60_000).encode(), SetArgs.Builder.ex(60));
-            return http.post("/v1/inference", key, ok);
-        });
+        s.put("post /v1/inference 429", () -> http.post("/v1/inference", spentUserKey(), ok));
+        String emb = "{\"input\":[\"openapi\"]}";
+        s.put("post /v1/embeddings 200", () -> embeddingsAnsweredWith(RequestStatus.COMPLETED));
+        s.put("post /v1/embeddings 400", () -> http.post("/v1/embeddings", SharedApi.ALICE, "{\"input\":[1,2]}"));
+        s.put("post /v1/embeddings 401", () -> http.post("/v1/embeddings", null, emb));
+        s.put("post /v1/embeddings 404", () -> http.post("/v1/embeddings", SharedApi.ALICE,
+                "{\"model\":\"none\",\"input\":\"x\"}"));
+        s.put("post /v1/embeddings 409", () -> embeddingsAnsweredWith(RequestStatus.CANCELLED));
+        s.put("post /v1/embeddings 413", () -> http.post("/v1/embeddings", SharedApi.ALICE,
+                "{\"input\":\"" + "a".repeat(1 << 20) + "\"}"));
+        s.put("post /v1/embeddings 429", () -> http.post("/v1/embeddings", spentUserKey(), emb));
+        s.put("post /v1/embeddings 502", () -> embeddingsAnsweredWith(RequestStatus.FAILED));
+        s.put("post /v1/embeddings 504", () -> http.post("/v1/embeddings", SharedApi.BOB, emb));
         s.put("get /v1/requests/{id} 200", () -> http.get("/v1/requests/" + accepted(SharedApi.ALICE), SharedApi.ALICE));
         s.put("get /v1/requests/{id} 401", () -> http.get("/v1/requests/x", null));
         s.put("get /v1/requests/{id} 404", () -> http.get("/v1/requests/" + accepted(SharedApi.ALICE), SharedApi.BOB));
@@ -132,12 +135,38 @@ class OpenApiITCase {
     }
 
     private static void completeNextRequestOf(TopicReader reader, String user) {
+        finishNextRequestOf(reader, user, RequestStatus.COMPLETED);
+    }
+
+    private static void finishNextRequestOf(TopicReader reader, String user, RequestStatus status) {
         try (reader) {
             var records = reader.await(r -> new String(r.key()).equals(user), 1, java.time.Duration.ofSeconds(10));
             if (!records.isEmpty()) {
                 String id = SubmitAndStatusITCase.decode(records.get(0)).requestId();
-                SubmitAndStatusITCase.writeResultWith(id, user, RequestStatus.COMPLETED);
+                SubmitAndStatusITCase.writeResultWith(id, user, status);
             }
         }
+    }
+
+    /** A user of its own whose next POST /v1/embeddings the "job" ends with {@code status}. */
+    private TestHttp.Response embeddingsAnsweredWith(RequestStatus status) {
+        String user = "openapi-emb-" + UUID.randomUUID();
+        var e = SharedApi.endpoints();
+        dev.streaminfer.api.auth.ApiKeyStore.upsert(e.postgresUrl(), e.postgresUser(), e.postgresPassword(),
+                "k-" + user, user, "user", "pro");
+        TopicReader reader = new TopicReader(e.kafkaBootstrapServers(), "inference-requests");
+        new Thread(() -> finishNextRequestOf(reader, user, status)).start();
+        return http.post("/v1/embeddings", "k-" + user, "{\"input\":[\"openapi\"]}");
+    }
+
+    /** The key of a fresh user whose usage mirror shows nothing left today. */
+    private static String spentUserKey() {
+        String user = "openapi-spent-" + UUID.randomUUID();
+        var e = SharedApi.endpoints();
+        dev.streaminfer.api.auth.ApiKeyStore.upsert(e.postgresUrl(), e.postgresUser(), e.postgresPassword(),
+                "k-" + user, user, "user", "free");
+        SharedApi.redis().set(RedisKeys.usage(user), new dev.streaminfer.contract.quota.UsageDocument(user, "free",
+                10_000L, 200_000L, 200_000, 0L, System.currentTimeMillis() + 60_000).encode(), SetArgs.Builder.ex(60));
+        return "k-" + user;
     }
 }

@@ -23,7 +23,7 @@ class OutageITCase {
 
     /** The documented (method path status) answers this class provokes; {@code OpenApiITCase} counts them. */
     static final Set<String> COVERED = Set.of(
-            "post /v1/inference 503", "delete /v1/requests/{id} 503", "put /v1/admin/quotas/{user_id} 503",
+            "post /v1/inference 503", "post /v1/embeddings 503", "delete /v1/requests/{id} 503", "put /v1/admin/quotas/{user_id} 503",
             "get /v1/requests/{id} 503", "get /v1/usage 503", "get /readyz 503");
 
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(2);
@@ -75,6 +75,10 @@ class OutageITCase {
                 TestHttp.Response fast = http.post("/v1/inference", SharedApi.ALICE,
                         "{\"inputs\":[\"" + mark + "\"]}", "Idempotency-Key", mark);
                 assertThat(fast.status()).isEqualTo(503);
+                TestHttp.Response embeddings = http.post("/v1/embeddings", SharedApi.ALICE, "{\"input\":\"x\"}");
+                assertThat(embeddings.status()).isEqualTo(503);
+                assertThat(embeddings.json().at("/error/code").asText()).isEqualTo("kafka_unavailable");
+                assertThat(embeddings.header("Retry-After")).isNotNull();
                 assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(1_000);
 
                 // Settling an unknown write needs Kafka: while it is down the lookup says so, in bounded time.

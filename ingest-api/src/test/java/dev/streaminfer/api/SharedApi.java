@@ -46,6 +46,7 @@ final class SharedApi {
                 .kafkaTimeout(Duration.ofSeconds(3))
                 .keyCacheTtl(Duration.ofSeconds(1))
                 .waitPollInterval(Duration.ofMillis(200))
+                .embeddingsWait(Duration.ofSeconds(4))
                 .readinessInterval(Duration.ofMillis(300));
     }
 

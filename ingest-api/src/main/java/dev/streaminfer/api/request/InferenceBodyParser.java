@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.streaminfer.api.ApiError;
+import dev.streaminfer.api.ApiException;
 import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.contract.registry.ModelSpec;
 import dev.streaminfer.contract.model.ErrorCode;
@@ -57,68 +58,39 @@ public final class InferenceBodyParser {
     }
 
     public Outcome parse(byte[] body) {
-        if (body == null || body.length == 0) {
-            return failed(ErrorCode.NOT_JSON, "the body is empty; expected a JSON object");
-        }
-        JsonNode root;
         try {
-            root = STRICT.readTree(body);
-        } catch (StreamConstraintsException e) {
-            return failed(ErrorCode.INVALID_REQUEST,
-                    "the JSON exceeds a limit (nesting depth " + Json.MAX_NESTING_DEPTH + ", number length "
-                            + Json.MAX_NUMBER_LENGTH + ")");
-        } catch (JsonProcessingException e) {
-            if (e.getCause() instanceof StreamConstraintsException) {
-                return failed(ErrorCode.INVALID_REQUEST, "the JSON exceeds a parser limit");
-            }
-            return failed(ErrorCode.NOT_JSON, "the body is not valid JSON (line "
-                    + (e.getLocation() == null ? "?" : e.getLocation().getLineNr()) + ")");
-        } catch (IOException | RuntimeException e) {
-            return failed(ErrorCode.NOT_JSON, "the body is not valid JSON");
+            return new Outcome(parseOrThrow(body), null);
+        } catch (ApiException e) {
+            return new Outcome(null, e.error());
         }
-        if (root == null || root.isMissingNode()) {
-            return failed(ErrorCode.NOT_JSON, "the body is empty; expected a JSON object");
-        }
-        if (!root.isObject()) {
-            return failed(ErrorCode.WRONG_TYPE, "the body must be a JSON object");
-        }
+    }
+
+    private ParsedInference parseOrThrow(byte[] body) {
+        JsonNode root = readObject(body);
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
-                return failed(ErrorCode.INVALID_REQUEST, "unknown field '" + truncate(name)
+                throw fail(ErrorCode.INVALID_REQUEST, "unknown field '" + truncate(name)
                         + "'; allowed: model, inputs, priority, timeout_ms");
             }
         }
-
-        String modelName = registry.defaultModel();
-        JsonNode model = root.get("model");
-        if (model != null && !model.isNull()) {
-            if (!model.isTextual()) {
-                return failed(ErrorCode.WRONG_TYPE, "model must be a string");
-            }
-            modelName = model.textValue();
-        }
-        ModelSpec spec = registry.find(modelName).orElse(null);
-        if (spec == null) {
-            return failed(ErrorCode.UNKNOWN_MODEL, "unknown model '" + truncate(modelName) + "'; see GET /v1/models");
-        }
+        ModelSpec spec = model(root.get("model"));
 
         JsonNode inputsNode = root.get("inputs");
         if (inputsNode == null || inputsNode.isNull()) {
-            return failed(ErrorCode.MISSING_FIELD, "inputs is required: a non-empty array of strings");
+            throw fail(ErrorCode.MISSING_FIELD, "inputs is required: a non-empty array of strings");
         }
         if (!inputsNode.isArray()) {
-            return failed(ErrorCode.WRONG_TYPE, "inputs must be an array of strings");
+            throw fail(ErrorCode.WRONG_TYPE, "inputs must be an array of strings");
         }
         if (inputsNode.size() > RequestLimits.MAX_INPUTS) {
-            return failed(ErrorCode.TOO_MANY_INPUTS,
-                    "at most " + RequestLimits.MAX_INPUTS + " inputs per request, got " + inputsNode.size());
+            throw tooManyInputs(inputsNode.size());
         }
         String[] inputs = new String[inputsNode.size()];
         for (int i = 0; i < inputs.length; i++) {
             JsonNode item = inputsNode.get(i);
             if (!item.isTextual()) {
-                return failed(ErrorCode.WRONG_TYPE, "inputs[" + i + "] must be a string");
+                throw fail(ErrorCode.WRONG_TYPE, "inputs[" + i + "] must be a string");
             }
             inputs[i] = item.textValue();
         }
@@ -127,7 +99,7 @@ public final class InferenceBodyParser {
         JsonNode priorityNode = root.get("priority");
         if (priorityNode != null && !priorityNode.isNull()) {
             if (!priorityNode.isTextual() || Priority.fromWireName(priorityNode.textValue()).isEmpty()) {
-                return failed(ErrorCode.INVALID_REQUEST, "priority must be one of low, normal, high");
+                throw fail(ErrorCode.INVALID_REQUEST, "priority must be one of low, normal, high");
             }
             priority = Priority.fromWireName(priorityNode.textValue()).get();
         }
@@ -136,25 +108,99 @@ public final class InferenceBodyParser {
         JsonNode timeout = root.get("timeout_ms");
         if (timeout != null && !timeout.isNull()) {
             if (!timeout.isIntegralNumber() || !timeout.canConvertToLong()) {
-                return failed(ErrorCode.WRONG_TYPE, "timeout_ms must be an integer number of milliseconds");
+                throw fail(ErrorCode.WRONG_TYPE, "timeout_ms must be an integer number of milliseconds");
             }
             timeoutMs = timeout.longValue();
             if (timeoutMs < RequestLimits.MIN_TIMEOUT_MS || timeoutMs > RequestLimits.MAX_TIMEOUT_MS) {
-                return failed(ErrorCode.INVALID_REQUEST, "timeout_ms must be between "
+                throw fail(ErrorCode.INVALID_REQUEST, "timeout_ms must be between "
                         + RequestLimits.MIN_TIMEOUT_MS + " and " + RequestLimits.MAX_TIMEOUT_MS);
             }
         }
+        return validated(spec, inputs, priority, timeoutMs);
+    }
 
+    /**
+     * The body as a JSON object, read within the {@link Json} stream limits (one value, no
+     * duplicate keys).
+     *
+     * @throws ApiException 400 {@code not_json}, {@code invalid_request} (a limit) or {@code wrong_type}
+     */
+    JsonNode readObject(byte[] body) {
+        if (body == null || body.length == 0) {
+            throw fail(ErrorCode.NOT_JSON, "the body is empty; expected a JSON object");
+        }
+        JsonNode root;
+        try {
+            root = STRICT.readTree(body);
+        } catch (StreamConstraintsException e) {
+            throw fail(ErrorCode.INVALID_REQUEST,
+                    "the JSON exceeds a limit (nesting depth " + Json.MAX_NESTING_DEPTH + ", number length "
+                            + Json.MAX_NUMBER_LENGTH + ")");
+        } catch (JsonProcessingException e) {
+            if (e.getCause() instanceof StreamConstraintsException) {
+                throw fail(ErrorCode.INVALID_REQUEST, "the JSON exceeds a parser limit");
+            }
+            throw fail(ErrorCode.NOT_JSON, "the body is not valid JSON (line "
+                    + (e.getLocation() == null ? "?" : e.getLocation().getLineNr()) + ")");
+        } catch (IOException | RuntimeException e) {
+            throw fail(ErrorCode.NOT_JSON, "the body is not valid JSON");
+        }
+        if (root == null || root.isMissingNode()) {
+            throw fail(ErrorCode.NOT_JSON, "the body is empty; expected a JSON object");
+        }
+        if (!root.isObject()) {
+            throw fail(ErrorCode.WRONG_TYPE, "the body must be a JSON object");
+        }
+        return root;
+    }
+
+    /**
+     * The model a {@code model} field names; absent or null: the default model.
+     *
+     * @throws ApiException 400 {@code wrong_type}, 404 {@code unknown_model} (param {@code model})
+     */
+    ModelSpec model(JsonNode model) {
+        String modelName = registry.defaultModel();
+        if (model != null && !model.isNull()) {
+            if (!model.isTextual()) {
+                throw fail(ErrorCode.WRONG_TYPE, "model must be a string", "model");
+            }
+            modelName = model.textValue();
+        }
+        ModelSpec spec = registry.find(modelName).orElse(null);
+        if (spec == null) {
+            throw fail(ErrorCode.UNKNOWN_MODEL, "unknown model '" + truncate(modelName) + "'; see GET /v1/models",
+                    "model");
+        }
+        return spec;
+    }
+
+    /**
+     * Count and token length of the inputs, checked with the model's own tokenizer
+     * ({@link InputValidator}, shared with the job).
+     *
+     * @throws ApiException 400 {@code too_many_inputs}, {@code input_too_long}, ...
+     */
+    ParsedInference validated(ModelSpec spec, String[] inputs, Priority priority, long timeoutMs) {
         InputValidator.Outcome checked =
                 InputValidator.validate(inputs, spec.maxInputTokens(), tokenizers.apply(spec.name()));
         if (!checked.isValid()) {
-            return failed(checked.failure().code(), checked.failure().message());
+            throw ApiError.of(checked.failure().code(), checked.failure().message()).exception();
         }
-        return new Outcome(new ParsedInference(spec.name(), inputs, priority, timeoutMs, checked.totalTokens()), null);
+        return new ParsedInference(spec.name(), inputs, priority, timeoutMs, checked.totalTokens());
     }
 
-    private static Outcome failed(ErrorCode code, String message) {
-        return new Outcome(null, ApiError.of(code, message));
+    static ApiException tooManyInputs(int count) {
+        return fail(ErrorCode.TOO_MANY_INPUTS, "at most " + RequestLimits.MAX_INPUTS + " inputs per request, got "
+                + count);
+    }
+
+    static ApiException fail(ErrorCode code, String message) {
+        return ApiError.of(code, message).exception();
+    }
+
+    static ApiException fail(ErrorCode code, String message, String param) {
+        return ApiError.of(code, message).withParam(param).exception();
     }
 
     /** Field and model names are echoed (they are not input text) but bounded and printable. */

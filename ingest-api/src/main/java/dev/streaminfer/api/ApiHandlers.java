@@ -90,14 +90,8 @@ final class ApiHandlers {
     private void submit(Context ctx, Span server, String clientTraceparent) throws IOException {
         Caller caller = authenticate(ctx);
         long waitMs = QueryParams.waitMs(ctx.queryParam("wait_ms"), config.maxWait());
-        String idempotencyKey = ctx.header("Idempotency-Key");
-        if (idempotencyKey != null) {
-            IdempotencyKeys.validate(idempotencyKey).ifPresent(e -> {
-                throw e.exception();
-            });
-        }
-        byte[] body = BoundedBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(),
-                config.maxBodyBytes());
+        String idempotencyKey = idempotencyKey(ctx);
+        byte[] body = boundedBody(ctx);
         InferenceBodyParser.Outcome parsed = parser.parse(body);
         if (!parsed.isValid()) {
             throw parsed.error().exception();
@@ -125,17 +119,26 @@ final class ApiHandlers {
         }));
     }
 
-    // POST /v1/embeddings (OpenAI-compatible): submitted like POST /v1/inference, then waits.
-    void embeddings(Context ctx) throws IOException {
-        Caller caller = authenticate(ctx);
-        String idempotencyKey = ctx.header("Idempotency-Key");
-        if (idempotencyKey != null) {
-            IdempotencyKeys.validate(idempotencyKey).ifPresent(e -> {
+    /** The {@code Idempotency-Key} header (null if absent), refused unless well formed. */
+    private static String idempotencyKey(Context ctx) {
+        String key = ctx.header("Idempotency-Key");
+        if (key != null) {
+            IdempotencyKeys.validate(key).ifPresent(e -> {
                 throw e.exception();
             });
         }
-        byte[] body = BoundedBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(),
-                config.maxBodyBytes());
+        return key;
+    }
+
+    private byte[] boundedBody(Context ctx) throws IOException {
+        return BoundedBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(), config.maxBodyBytes());
+    }
+
+    // POST /v1/embeddings (OpenAI-compatible): submitted like POST /v1/inference, then waits.
+    void embeddings(Context ctx) throws IOException {
+        Caller caller = authenticate(ctx);
+        String idempotencyKey = idempotencyKey(ctx);
+        byte[] body = boundedBody(ctx);
         EmbeddingsBodyParser.ParsedEmbeddings parsed = embeddingsParser.parse(body);
         InferenceService.Accepted accepted = inference.submit(caller, parsed.inference(), idempotencyKey,
                 Traceparent.orNew(ctx.header("traceparent")));

@@ -67,10 +67,10 @@ public class BatchInferenceFunction extends RichAsyncFunction<InferenceBatch, In
         device = selection.device();
         SessionSettings sessions = new SessionSettings(settings.intraOpThreads(), device);
         SharedModels models = SharedModels.jvmWide();
-        models.setMaxLoaded(settings.maxLoadedModels());
+        models.configure(settings.modelCache());
         executor = SharedExecutors.acquire(device, settings.inferenceThreads());
         cancellations = cancellationCheck.open();
-        metrics = new InferenceMetrics(getRuntimeContext().getMetricGroup());
+        metrics = new InferenceMetrics(getRuntimeContext().getMetricGroup(), models);
         BatchRunner.Embedder embedder = (ModelSpec spec, List<String> texts) -> {
             try (SharedModels.Lease lease = models.acquire(spec, sessions)) {
                 return lease.model().embed(texts);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.ReadableConfig;
 
 /**
@@ -69,6 +70,16 @@ public final class BatchingOptions {
             ConfigOptions.key("streaminfer.inference.max-loaded-models").intType().defaultValue(4)
                     .withDescription("Models kept loaded per TaskManager; the least recently used idle one is"
                             + " closed beyond it.");
+    public static final ConfigOption<MemorySize> MODEL_MEMORY_BUDGET =
+            ConfigOptions.key("streaminfer.inference.model-memory-budget").memoryType()
+                    .defaultValue(MemorySize.parse("1 gb"))
+                    .withDescription("Bytes of model weights (ONNX files) kept loaded per TaskManager; the least"
+                            + " recently used idle model is closed beyond it. 0: no byte budget.");
+    public static final ConfigOption<Duration> MODEL_IDLE_TIMEOUT =
+            ConfigOptions.key("streaminfer.inference.model-idle-timeout").durationType()
+                    .defaultValue(Duration.ofMinutes(30))
+                    .withDescription("A model unused this long is closed (loaded again on its next request)."
+                            + " 0: kept until evicted.");
 
     public static final ConfigOption<String> MODELS_FILE =
             ConfigOptions.key("streaminfer.models.file").stringType().noDefaultValue()
@@ -78,7 +89,8 @@ public final class BatchingOptions {
     public static final List<ConfigOption<?>> ALL = List.of(
             MAX_BATCH_TEXTS, MAX_BATCH_TOKENS, MAX_WAIT, PADDED_TOKEN_BUDGET, MAX_IN_FLIGHT_BATCHES, BATCH_TIMEOUT,
             RETRY_ATTEMPTS, RETRY_BACKOFF, PARALLELISM,
-            INFERENCE_THREADS, INTRA_OP_THREADS, DEVICE, MAX_LOADED_MODELS, MODELS_FILE);
+            INFERENCE_THREADS, INTRA_OP_THREADS, DEVICE, MAX_LOADED_MODELS, MODEL_MEMORY_BUDGET,
+            MODEL_IDLE_TIMEOUT, MODELS_FILE);
 
     /** The bundled models plus those of {@link #MODELS_FILE} (or its environment variable). */
     public static ModelRegistry modelRegistry(ReadableConfig conf, Map<String, String> environment) {

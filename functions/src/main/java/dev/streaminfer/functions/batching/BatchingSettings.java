@@ -1,6 +1,7 @@
 package dev.streaminfer.functions.batching;
 
 import dev.streaminfer.functions.inference.DeviceSelection;
+import dev.streaminfer.functions.inference.ModelCacheLimits;
 import dev.streaminfer.contract.registry.ModelSpec;
 import java.io.Serializable;
 import java.time.Duration;
@@ -22,12 +23,11 @@ public record BatchingSettings(
         int inferenceThreads,
         int intraOpThreads,
         DeviceSelection.Preference device,
-        int maxLoadedModels,
+        ModelCacheLimits modelCache,
         int paddedTokenBudget) implements Serializable {
 
     public BatchingSettings {
-        if (maxInFlightBatches < 1 || inferenceThreads < 1 || intraOpThreads < 1 || maxLoadedModels < 1
-                || parallelism < 0) {
+        if (maxInFlightBatches < 1 || inferenceThreads < 1 || intraOpThreads < 1 || parallelism < 0) {
             throw new IllegalArgumentException("batching settings out of range: " + this);
         }
         new BatchLimits(maxBatchTexts, maxBatchTokens, maxWait.toMillis());
@@ -51,7 +51,9 @@ public record BatchingSettings(
                 conf.get(BatchingOptions.INFERENCE_THREADS),
                 conf.get(BatchingOptions.INTRA_OP_THREADS),
                 DeviceSelection.Preference.parse(conf.get(BatchingOptions.DEVICE)),
-                conf.get(BatchingOptions.MAX_LOADED_MODELS),
+                new ModelCacheLimits(conf.get(BatchingOptions.MAX_LOADED_MODELS),
+                        conf.get(BatchingOptions.MODEL_MEMORY_BUDGET).getBytes(),
+                        conf.get(BatchingOptions.MODEL_IDLE_TIMEOUT)),
                 conf.get(BatchingOptions.PADDED_TOKEN_BUDGET));
     }
 
@@ -65,26 +67,26 @@ public record BatchingSettings(
 
     public BatchingSettings withBatchLimits(int texts, int tokens, Duration wait) {
         return new BatchingSettings(texts, tokens, wait, maxInFlightBatches, batchTimeout, retry, parallelism,
-                inferenceThreads, intraOpThreads, device, maxLoadedModels, paddedTokenBudget);
+                inferenceThreads, intraOpThreads, device, modelCache, paddedTokenBudget);
     }
 
     public BatchingSettings withRetry(RetryPolicy policy) {
         return new BatchingSettings(maxBatchTexts, maxBatchTokens, maxWait, maxInFlightBatches, batchTimeout, policy,
-                parallelism, inferenceThreads, intraOpThreads, device, maxLoadedModels, paddedTokenBudget);
+                parallelism, inferenceThreads, intraOpThreads, device, modelCache, paddedTokenBudget);
     }
 
     public BatchingSettings withDevice(DeviceSelection.Preference preference) {
         return new BatchingSettings(maxBatchTexts, maxBatchTokens, maxWait, maxInFlightBatches, batchTimeout, retry,
-                parallelism, inferenceThreads, intraOpThreads, preference, maxLoadedModels, paddedTokenBudget);
+                parallelism, inferenceThreads, intraOpThreads, preference, modelCache, paddedTokenBudget);
     }
 
     public BatchingSettings withThreads(int threads, int intraOp) {
         return new BatchingSettings(maxBatchTexts, maxBatchTokens, maxWait, maxInFlightBatches, batchTimeout, retry,
-                parallelism, threads, intraOp, device, maxLoadedModels, paddedTokenBudget);
+                parallelism, threads, intraOp, device, modelCache, paddedTokenBudget);
     }
 
     public BatchingSettings withMaxInFlightBatches(int batches) {
         return new BatchingSettings(maxBatchTexts, maxBatchTokens, maxWait, batches, batchTimeout, retry,
-                parallelism, inferenceThreads, intraOpThreads, device, maxLoadedModels, paddedTokenBudget);
+                parallelism, inferenceThreads, intraOpThreads, device, modelCache, paddedTokenBudget);
     }
 }

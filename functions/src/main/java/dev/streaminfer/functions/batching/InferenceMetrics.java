@@ -1,6 +1,9 @@
 package dev.streaminfer.functions.batching;
 
 import dev.streaminfer.contract.model.RequestStatus;
+import dev.streaminfer.functions.inference.SharedModels;
+import dev.streaminfer.functions.inference.SharedModels.LoadedModel;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -36,10 +39,15 @@ public final class InferenceMetrics implements BatchRunner.Listener {
     public static final String RETRIES = "retries_total";
     public static final String EXPIRED = "expired_total";
     public static final String CANCELLED = "cancelled_total";
+    /** The model cache of the TaskManager (JVM-wide: every subtask there reports the same values). */
+    public static final String MODEL_LOADED = "model_loaded";
+    public static final String MODEL_BYTES = "model_bytes";
+    public static final String MODEL_LAST_USED = "model_last_used_timestamp_ms";
+    public static final String MODEL_USES = "model_uses";
 
-    public static final java.util.List<String> NAMES = java.util.List.of(BATCH_SIZE, BATCH_WAIT_MS, QUEUE_WAIT_MS,
+    public static final List<String> NAMES = List.of(BATCH_SIZE, BATCH_WAIT_MS, QUEUE_WAIT_MS,
             INFERENCE_LATENCY_MS, TEXTS_PROCESSED, TOKENS_PROCESSED, BATCHES_IN_FLIGHT, FAILURES, RETRIES, EXPIRED,
-            CANCELLED);
+            CANCELLED, MODEL_LOADED, MODEL_BYTES, MODEL_LAST_USED, MODEL_USES);
 
     private static final int HISTOGRAM_WINDOW = 1024;
 
@@ -57,7 +65,7 @@ public final class InferenceMetrics implements BatchRunner.Listener {
         final Counter cancelled;
         final AtomicInteger inFlight = new AtomicInteger();
 
-        ModelMetrics(MetricGroup group) {
+        ModelMetrics(MetricGroup group, String model, SharedModels cache) {
             batchSize = group.histogram(BATCH_SIZE, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
             batchWait = group.histogram(BATCH_WAIT_MS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
             queueWait = group.histogram(QUEUE_WAIT_MS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
@@ -69,14 +77,28 @@ public final class InferenceMetrics implements BatchRunner.Listener {
             expired = group.counter(EXPIRED, new ThreadSafeSimpleCounter());
             cancelled = group.counter(CANCELLED, new ThreadSafeSimpleCounter());
             group.gauge(BATCHES_IN_FLIGHT, (Gauge<Integer>) inFlight::get);
+            group.gauge(MODEL_LOADED, (Gauge<Integer>) () -> loaded(cache, model).isEmpty() ? 0 : 1);
+            group.gauge(MODEL_BYTES, (Gauge<Long>) () ->
+                    loaded(cache, model).stream().mapToLong(LoadedModel::bytes).sum());
+            group.gauge(MODEL_LAST_USED, (Gauge<Long>) () ->
+                    loaded(cache, model).stream().mapToLong(LoadedModel::lastUsedMillis).max().orElse(0));
+            group.gauge(MODEL_USES, (Gauge<Long>) () ->
+                    loaded(cache, model).stream().mapToLong(LoadedModel::uses).sum());
+        }
+
+        /** The model's sessions (one per device) loaded in this JVM. */
+        private static List<LoadedModel> loaded(SharedModels cache, String model) {
+            return cache.loaded().stream().filter(m -> m.name().equals(model)).toList();
         }
     }
 
     private final MetricGroup operatorGroup;
+    private final SharedModels cache;
     private final Map<String, ModelMetrics> models = new ConcurrentHashMap<>();
 
-    public InferenceMetrics(MetricGroup operatorGroup) {
+    public InferenceMetrics(MetricGroup operatorGroup, SharedModels cache) {
         this.operatorGroup = operatorGroup;
+        this.cache = cache;
     }
 
     /** The group a model's metrics live in. */
@@ -85,7 +107,7 @@ public final class InferenceMetrics implements BatchRunner.Listener {
     }
 
     ModelMetrics of(String model) {
-        return models.computeIfAbsent(model, m -> new ModelMetrics(modelGroup(operatorGroup, m)));
+        return models.computeIfAbsent(model, m -> new ModelMetrics(modelGroup(operatorGroup, m), m, cache));
     }
 
     /** A batch enters the operator (task thread). */

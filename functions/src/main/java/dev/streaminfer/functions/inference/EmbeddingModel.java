@@ -63,10 +63,13 @@ public final class EmbeddingModel implements AutoCloseable {
     private final ModelTokenizer tokenizer;
     private final boolean takesTokenTypeIds;
     private final String outputName;
+    private final long weightBytes;
     private volatile Execution execution;
 
-    private EmbeddingModel(ModelSpec spec, OrtEnvironment env, OrtSession session, ModelTokenizer tokenizer) {
+    private EmbeddingModel(ModelSpec spec, OrtEnvironment env, OrtSession session, ModelTokenizer tokenizer,
+            long weightBytes) {
         this.spec = spec;
+        this.weightBytes = weightBytes;
         this.env = env;
         this.session = session;
         this.tokenizer = tokenizer;
@@ -96,9 +99,10 @@ public final class EmbeddingModel implements AutoCloseable {
         }
         OrtSession session = null;
         try (OrtSession.SessionOptions options = settings.toSessionOptions()) {
-            session = env.createSession(ModelResources.readAll(spec.onnxLocation()), options);
+            byte[] onnx = ModelResources.readAll(spec.onnxLocation());
+            session = env.createSession(onnx, options);
             checkShape(spec, session);
-            EmbeddingModel model = new EmbeddingModel(spec, env, session, tokenizer);
+            EmbeddingModel model = new EmbeddingModel(spec, env, session, tokenizer, onnx.length);
             model.checkBatchInvariance(settings);
             return model;
         } catch (OrtException | IOException | RuntimeException e) {
@@ -148,6 +152,14 @@ public final class EmbeddingModel implements AutoCloseable {
 
     public ModelTokenizer tokenizer() {
         return tokenizer;
+    }
+
+    /**
+     * Bytes of the ONNX graph and weights the session holds: what the model cache budgets.
+     * ONNX Runtime's activation arena comes on top and grows with the batch shape.
+     */
+    public long weightBytes() {
+        return weightBytes;
     }
 
     /**

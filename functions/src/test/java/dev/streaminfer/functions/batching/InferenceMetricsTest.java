@@ -6,9 +6,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streaminfer.contract.model.InferenceRequest;
 import dev.streaminfer.contract.model.RequestStatus;
+import dev.streaminfer.contract.registry.ModelRegistry;
+import dev.streaminfer.contract.registry.ModelSpec;
+import dev.streaminfer.functions.inference.ModelCacheLimits;
+import dev.streaminfer.functions.inference.SessionSettings;
+import dev.streaminfer.functions.inference.SharedModels;
+import java.io.InputStream;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.metrics.CharacterFilter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.groups.AbstractMetricGroup;
@@ -33,7 +40,7 @@ class InferenceMetricsTest {
     void countsTextsTokensAndOutcomesPerModel() {
         Map<String, Metric> registered = new HashMap<>();
         MetricGroup operator = new RecordingGroup(registered);
-        InferenceMetrics metrics = new InferenceMetrics(operator);
+        InferenceMetrics metrics = new InferenceMetrics(operator, SharedModels.separate(ModelCacheLimits.DEFAULT));
         InferenceBatch batch = new InferenceBatch("b", Requests.MINILM,
                 new InferenceRequest[] {request("a").texts(3).tokens(30).build()}, T0, T0 + 15);
 
@@ -50,6 +57,34 @@ class InferenceMetricsTest {
         assertThat(((org.apache.flink.metrics.Histogram) registered.get("batch_wait_ms")).getStatistics().getMax()).isEqualTo(15);
         assertThat(((org.apache.flink.metrics.Histogram) registered.get("batch_size")).getStatistics().getMax()).isEqualTo(3);
         assertThat(registered.keySet()).containsAll(InferenceMetrics.NAMES);
+    }
+
+    @Test
+    void exportsWhatTheTaskManagerHasLoadedOfEachModel() throws Exception {
+        Map<String, Metric> registered = new HashMap<>();
+        SharedModels cache = SharedModels.separate(ModelCacheLimits.DEFAULT);
+        InferenceMetrics metrics = new InferenceMetrics(new RecordingGroup(registered), cache);
+        metrics.inFlight(Requests.MINILM); // registers the model's metrics
+        assertThat(gauge(registered, InferenceMetrics.MODEL_LOADED)).isEqualTo(0);
+        assertThat(gauge(registered, InferenceMetrics.MODEL_BYTES)).isEqualTo(0L);
+
+        long before = System.currentTimeMillis();
+        ModelSpec minilm = ModelRegistry.bundled().find(Requests.MINILM).orElseThrow();
+        cache.acquire(minilm, SessionSettings.defaults()).close();
+        cache.acquire(minilm, SessionSettings.defaults()).close();
+
+        long onnxBytes;
+        try (InputStream in = getClass().getResourceAsStream("/all-minilm-l6-v2-q.onnx")) {
+            onnxBytes = in.readAllBytes().length;
+        }
+        assertThat(gauge(registered, InferenceMetrics.MODEL_LOADED)).isEqualTo(1);
+        assertThat(gauge(registered, InferenceMetrics.MODEL_BYTES)).isEqualTo(onnxBytes);
+        assertThat(gauge(registered, InferenceMetrics.MODEL_USES)).isEqualTo(2L);
+        assertThat((Long) gauge(registered, InferenceMetrics.MODEL_LAST_USED)).isBetween(before, System.currentTimeMillis());
+    }
+
+    private static Object gauge(Map<String, Metric> registered, String name) {
+        return ((Gauge<?>) registered.get(name)).getValue();
     }
 
     /** A metric group that keeps what is registered in it (and in its subgroups), by name. */

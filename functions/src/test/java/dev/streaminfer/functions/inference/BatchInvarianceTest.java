@@ -47,7 +47,7 @@ class BatchInvarianceTest {
     private static final long T0 = 1_795_000_000_000L;
 
     /** Sessions as the job holds them: one per model and settings, shared by every caller. */
-    private static final SharedModels MODELS = new SharedModels(8, EmbeddingModel::load);
+    private static final SharedModels MODELS = SharedModels.separate(ModelCacheLimits.ofCount(8));
     private static final Map<String, float[]> ALONE = new ConcurrentHashMap<>();
     private static final Map<String, Double> WORST = new ConcurrentHashMap<>();
     private static final Map<String, Integer> CHECKED = new ConcurrentHashMap<>();

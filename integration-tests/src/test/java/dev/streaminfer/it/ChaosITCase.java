@@ -2,13 +2,10 @@ package dev.streaminfer.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streaminfer.api.auth.ApiKeyStore;
-import dev.streaminfer.contract.model.InferenceResult;
-import dev.streaminfer.contract.redis.RedisKeys;
 import dev.streaminfer.localstack.ServiceControl;
 import dev.streaminfer.localstack.TestServices;
 import java.net.URI;
@@ -138,7 +135,7 @@ class ChaosITCase extends PipelineITCaseBase {
                 control.startRedis();
             }
 
-            Map<String, Map<String, Integer>> matrix = check(fixture, users, phases);
+            Map<String, Map<String, Integer>> matrix = check(fixture, phases);
             countRestarts(fixture.failovers(cluster), matrix);
             report(matrix);
             for (Map.Entry<String, Map<String, Integer>> row : matrix.entrySet()) {
@@ -221,85 +218,39 @@ class ChaosITCase extends PipelineITCaseBase {
         }
     }
 
-    /** The matrix, checked from PostgreSQL, Redis and the committed results topic. */
-    private Map<String, Map<String, Integer>> check(PipelineFixture fixture, List<String[]> users, List<String> phases)
+    /** The matrix: {@link OneOutcome}'s findings counted per phase, users' totals in a row of their own. */
+    private Map<String, Map<String, Integer>> check(PipelineFixture fixture, List<String> phases)
             throws Exception {
-        List<String> ids = sent.stream().map(Sent::requestId).toList();
-        long deadline = System.nanoTime() + Duration.ofSeconds(240).toNanos();
-        Map<String, String[]> postgres = fixture.finalRows(ids);
-        while (postgres.size() < ids.size() && System.nanoTime() < deadline) {
-            Thread.sleep(1000);
-            postgres = fixture.finalRows(ids);
+        Map<String, List<String>> inputs = new LinkedHashMap<>();
+        Map<String, String> senders = new HashMap<>();
+        Map<String, String> phaseOf = new HashMap<>();
+        for (Sent s : sent) {
+            inputs.put(s.requestId(), s.inputs());
+            senders.put(s.requestId(), s.userId());
+            phaseOf.put(s.requestId(), s.phase());
         }
-        Map<String, List<InferenceResult>> committed = fixture.committedResults(ids, Duration.ofSeconds(120));
+        OneOutcome.Outcomes outcomes = OneOutcome.check(fixture, inputs, senders, Duration.ofSeconds(240));
 
         Map<String, Map<String, Integer>> matrix = new LinkedHashMap<>();
         for (String name : phases) {
-            Map<String, Integer> row = new LinkedHashMap<>();
-            COLUMNS.forEach(c -> row.put(c, 0));
-            row.put("unexpected_5xx", unexpected5xx.getOrDefault(name, 0));
-            matrix.put(name, row);
+            matrix.put(name, emptyRow());
+            matrix.get(name).put("unexpected_5xx", unexpected5xx.getOrDefault(name, 0));
         }
-        Map<String, Long> owedPerUser = new HashMap<>();
-        for (Sent s : sent) {
-            Map<String, Integer> row = matrix.get(s.phase());
-            row.merge("acknowledged", 1, Integer::sum);
-            String[] pg = postgres.get(s.requestId());
-            String redis = fixture.redisGet(RedisKeys.result(s.requestId()));
-            List<InferenceResult> kafka = committed.getOrDefault(s.requestId(), List.of());
-            if (pg == null || redis == null || kafka.isEmpty()) {
-                row.merge("lost", 1, Integer::sum);
-                findings.add("lost " + s.requestId() + " (" + s.inputs().size() + " inputs): postgres="
-                        + (pg == null ? "missing" : pg[0]) + " redis=" + (redis == null ? "missing" : "present")
-                        + " kafka=" + kafka.size());
-                continue;
-            }
-            if (kafka.size() > 1) {
-                row.merge("doubled", 1, Integer::sum);
-            }
-            JsonNode redisDoc = json.readTree(redis);
-            String status = pg[0];
-            long charged = Long.parseLong(pg[1]);
-            boolean agree = status.equals(redisDoc.path("status").asText())
-                    && kafka.stream().allMatch(k -> status.equals(k.status().name().toLowerCase(Locale.ROOT))
-                            && k.chargedTokens() == charged)
-                    && redisDoc.path("usage").path("charged_tokens").asLong() == charged;
-            if (!agree) {
-                row.merge("mismatched", 1, Integer::sum);
-                findings.add("mismatched " + s.requestId() + ": postgres=" + status + "/" + charged + " redis="
-                        + redisDoc.path("status").asText() + " kafka=" + kafka.stream().map(InferenceResult::status).toList());
-            }
-            long counted = ReferenceTokens.count(s.inputs());
-            long owed = status.equals("completed") ? counted : 0;
-            owedPerUser.merge(s.userId(), owed, Long::sum);
-            if (charged > owed) {
-                row.merge("double_charged", 1, Integer::sum);
-            } else if (charged < owed) {
-                row.merge("mismatched", 1, Integer::sum);
-            }
+        String allFaults = "per-user totals (all faults)";
+        matrix.put(allFaults, emptyRow());
+        sent.forEach(s -> matrix.get(s.phase()).merge("acknowledged", 1, Integer::sum));
+        for (OneOutcome.Finding finding : outcomes.findings()) {
+            String row = finding.requestId() == null ? allFaults : phaseOf.get(finding.requestId());
+            matrix.get(row).merge(finding.kind().name().toLowerCase(Locale.ROOT), 1, Integer::sum);
+            findings.add(finding.toString());
         }
-        // Per user: what PostgreSQL bills = what the job's quota state holds (its usage document)
-        // = what the texts of the user's completed requests cost.
-        Map<String, Integer> all = new LinkedHashMap<>();
-        COLUMNS.forEach(c -> all.put(c, 0));
-        for (String[] user : users) {
-            // Refunds reach the quota state one checkpoint later than the rows: allow them time.
-            long billed = -1;
-            long usage = -2;
-            for (long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                 billed != usage && System.nanoTime() < until; Thread.sleep(500)) {
-                billed = fixture.chargedToday(user[0]);
-                usage = fixture.usedToday(user[0]);
-            }
-            long owed = owedPerUser.getOrDefault(user[0], 0L);
-            if (billed != usage || billed != owed) {
-                all.merge("mismatched", 1, Integer::sum);
-                findings.add("user " + user[0] + ": postgres charged today " + billed + ", usage document used_today "
-                        + usage + ", completed requests' tokens " + owed);
-            }
-        }
-        matrix.put("per-user totals (all faults)", all);
         return matrix;
+    }
+
+    private static Map<String, Integer> emptyRow() {
+        Map<String, Integer> row = new LinkedHashMap<>();
+        COLUMNS.forEach(c -> row.put(c, 0));
+        return row;
     }
 
     /** Each failover in the phase it happened in; unexpected where no fault could cause it. */

@@ -92,8 +92,8 @@ public class ResultSizeGuard extends ProcessFunction<InferenceResult, InferenceR
     @Override
     public void processElement(InferenceResult result, Context ctx, Collector<InferenceResult> out) {
         long limit = limitBytes;
-        Optional<InferenceResult> replacement = ResultRecordSize.replacementIfTooLarge(result, limit,
-                ctx.timerService().currentProcessingTime());
+        long now = ctx.timerService().currentProcessingTime();
+        Optional<InferenceResult> replacement = ResultRecordSize.replacementIfTooLarge(result, limit, now);
         if (replacement.isEmpty()) {
             out.collect(result);
             return;
@@ -103,7 +103,7 @@ public class ResultSizeGuard extends ProcessFunction<InferenceResult, InferenceR
         LOG.warn("event=result_too_large request_id={} user_id={} limit_bytes={}", result.requestId(), result.userId(), limit);
         ctx.output(DecodeFunction.DEAD_LETTERS, new DeadLetter(new RawRecord(
                 result.requestId().getBytes(StandardCharsets.UTF_8), ResultDocumentCodec.encode(failed),
-                settings.resultsTopic(), -1, -1, ctx.timerService().currentProcessingTime(), result.traceparent()),
+                settings.resultsTopic(), -1, -1, now, result.traceparent()),
                 ErrorCode.RESULT_TOO_LARGE.code(), failed.errorMessage()));
         out.collect(failed);
     }

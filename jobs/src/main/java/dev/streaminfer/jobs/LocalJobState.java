@@ -5,7 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -22,6 +24,7 @@ import org.apache.flink.configuration.StateRecoveryOptions;
 public final class LocalJobState {
 
     private static final String METADATA = "_metadata";
+    private static final FileTime NEVER = FileTime.fromMillis(0);
 
     private final Path checkpoints;
     private final Path savepoints;
@@ -57,23 +60,68 @@ public final class LocalJobState {
         return out;
     }
 
+    /**
+     * Deletes all but the {@code keep} newest states, so that runs do not pile up savepoints and
+     * retained checkpoints. A state is a savepoint folder or one job's checkpoints folder (its
+     * incremental checkpoints share files within it), dated by its newest {@code _metadata}; one
+     * without any is unfinished and goes too if older than the oldest state kept. Call it while no
+     * job writes here.
+     *
+     * @return the folders deleted
+     */
+    public List<Path> prune(int keep) {
+        List<Path> units = Stream.of(checkpoints, savepoints).flatMap(LocalJobState::children)
+                .sorted(Comparator.comparing((Path u) -> completedAt(u).orElse(NEVER)).reversed()).toList();
+        List<Path> kept = units.stream().filter(u -> completedAt(u).isPresent()).limit(keep).toList();
+        FileTime oldestKept = kept.isEmpty() ? null : completedAt(kept.get(kept.size() - 1)).orElseThrow();
+        List<Path> deleted = new ArrayList<>();
+        for (Path unit : units) {
+            boolean stale = completedAt(unit).isPresent()
+                    || (oldestKept != null && modified(unit).compareTo(oldestKept) < 0);
+            if (!kept.contains(unit) && stale) {
+                deleteTree(unit);
+                deleted.add(unit);
+            }
+        }
+        return deleted;
+    }
+
+    private static Stream<Path> children(Path root) {
+        if (!Files.isDirectory(root)) {
+            return Stream.empty();
+        }
+        try (Stream<Path> list = Files.list(root)) {
+            return list.filter(Files::isDirectory).toList().stream();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** When the newest completed state in {@code unit} was written; empty if none is complete. */
+    private static Optional<FileTime> completedAt(Path unit) {
+        return metadataFiles(unit).map(LocalJobState::modified).max(Comparator.naturalOrder());
+    }
+
     /** Forgets all kept state: the next run starts from the committed offsets with empty state. */
     public void delete() {
         for (Path dir : new Path[] {checkpoints, savepoints}) {
-            if (!Files.exists(dir)) {
-                continue;
+            if (Files.exists(dir)) {
+                deleteTree(dir);
             }
-            try (Stream<Path> all = Files.walk(dir)) {
-                all.sorted(Comparator.reverseOrder()).forEach(p -> {
-                    try {
-                        Files.delete(p);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> all = Files.walk(dir)) {
+            all.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

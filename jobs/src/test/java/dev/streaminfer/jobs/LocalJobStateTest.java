@@ -66,4 +66,38 @@ class LocalJobStateTest {
 
         assertThat(state.latest()).isEmpty();
     }
+
+    @Test
+    void pruneKeepsTheNewestStatesWholeAndDropsOlderAndUnfinishedOnes() throws IOException {
+        Path oldSavepoint = completed("savepoints/savepoint-aaaa-1", "2026-12-01T08:00:00Z");
+        Path oldJob = completed("checkpoints/aaaa/chk-3", "2026-12-01T09:00:00Z").getParent();
+        Path previousJob = completed("checkpoints/bbbb/chk-5", "2026-12-01T10:00:00Z").getParent();
+        completed("checkpoints/bbbb/chk-4", "2026-12-01T09:59:00Z");
+        Files.createDirectories(previousJob.resolve("shared"));
+        Path unfinished = folder.resolve("checkpoints/cccc/chk-1");
+        Files.createDirectories(unfinished);
+        Files.setLastModifiedTime(unfinished.getParent(), FileTime.from(Instant.parse("2026-12-01T09:30:00Z")));
+        Path newest = completed("savepoints/savepoint-bbbb-2", "2026-12-01T10:05:00Z");
+        LocalJobState state = new LocalJobState(folder);
+
+        assertThat(state.prune(2)).containsExactlyInAnyOrder(oldSavepoint.toAbsolutePath(), oldJob.toAbsolutePath(),
+                unfinished.getParent().toAbsolutePath());
+
+        assertThat(newest).isDirectory();
+        assertThat(previousJob.resolve("chk-4")).as("a kept job's checkpoints stay whole").isDirectory();
+        assertThat(previousJob.resolve("shared")).isDirectory();
+        assertThat(oldSavepoint).doesNotExist();
+        assertThat(oldJob).doesNotExist();
+        assertThat(state.latest()).contains(newest.toAbsolutePath());
+    }
+
+    @Test
+    void pruneLeavesAnUnfinishedStateNewerThanTheKeptOnes() throws IOException {
+        completed("savepoints/savepoint-aaaa-1", "2026-12-01T08:00:00Z");
+        Path running = folder.resolve("checkpoints/dddd/chk-1");
+        Files.createDirectories(running);
+
+        assertThat(new LocalJobState(folder).prune(1)).isEmpty();
+        assertThat(running).isDirectory();
+    }
 }

@@ -237,9 +237,16 @@ public final class Quickstart {
         if (cluster != null) {
             cluster.close();
         }
+        int pruned = jobState.prune(KEPT_STATES).size();
+        if (pruned > 0) {
+            say("  older job states deleted: %d (the newest %d kept)", pruned, KEPT_STATES);
+        }
         stack.close();
         say("stopped.");
     }
+
+    /** The state the next run resumes from, and one before it to fall back on. */
+    private static final int KEPT_STATES = 2;
 
     private static void say(String format, Object... args) {
         System.out.println(String.format(format, args));

@@ -15,6 +15,7 @@ import dev.streaminfer.localstack.Provisioning;
 import dev.streaminfer.localstack.ServiceEndpoints;
 import dev.streaminfer.localstack.TopicSpec;
 import java.io.IOException;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -248,7 +249,7 @@ public final class RescaleBenchmark {
             for (JsonNode metric : cluster.get(base)) {
                 String id = metric.path("id").asText();
                 if (id.endsWith("." + name) || id.equals(name)) {
-                    for (JsonNode value : cluster.get(base + "?agg=sum&get=" + id)) {
+                    for (JsonNode value : cluster.get(base + "?agg=sum&get=" + URLEncoder.encode(id, StandardCharsets.UTF_8))) {
                         sum = Math.max(sum, 0) + value.path("sum").asLong();
                     }
                 }

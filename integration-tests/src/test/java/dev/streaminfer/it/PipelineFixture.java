@@ -117,8 +117,9 @@ final class PipelineFixture implements AutoCloseable {
 
     /**
      * Submits the shaded job jar to a multi-process {@code cluster} with this fixture's arguments
-     * (the services come from the cluster's environment) and waits until all its tasks run at
-     * {@code parallelism}, the adaptive scheduler's upper bound.
+     * (the services come from the cluster's environment) and waits until all its tasks run:
+     * at {@code parallelism}, the adaptive scheduler's upper bound, or at the number of
+     * TaskManagers if fewer (one slot each).
      *
      * @param restoreFrom a savepoint to start from; null for none
      */
@@ -127,7 +128,7 @@ final class PipelineFixture implements AutoCloseable {
                 parallelism, restoreFrom);
         job = cluster.jobClient(id);
         jobs.add(id);
-        cluster.awaitRunning(id, parallelism, Duration.ofMinutes(2));
+        cluster.awaitRunning(id, Math.min(parallelism, cluster.taskManagers().size()), Duration.ofMinutes(2));
         return job;
     }
 

@@ -27,6 +27,7 @@ import org.apache.flink.client.deployment.ClusterClientJobClientAdapter;
 import org.apache.flink.client.deployment.StandaloneClusterId;
 import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -76,6 +77,13 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** One TaskManager JVM. */
     public record TaskManager(String id, int metricsPort, Process process) {}
+
+    /**
+     * Packages of the job's libraries that load native code: loaded parent-first, from this
+     * module's classpath, since a native library loads into one class loader per JVM and each job
+     * of a session cluster has its own.
+     */
+    static final List<String> NATIVE_LIBRARY_PACKAGES = List.of("ai.djl.", "ai.onnxruntime.");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CLASSPATH_RESOURCE = "cluster-classpath.txt";
@@ -188,6 +196,8 @@ public final class StandaloneCluster implements AutoCloseable {
         s.put("restart-strategy.type", "exponential-delay");
         s.put("restart-strategy.exponential-delay.initial-backoff", "1 s");
         s.put("restart-strategy.exponential-delay.max-backoff", "1 min");
+        // the job's JNI libraries come from lib/ (this module's dependencies), loaded once per JVM, not once per job
+        s.put(CoreOptions.ALWAYS_PARENT_FIRST_LOADER_PATTERNS_ADDITIONAL.key(), String.join(";", NATIVE_LIBRARY_PACKAGES));
         s.put("metrics.reporters", "prom");
         s.put("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         return s;

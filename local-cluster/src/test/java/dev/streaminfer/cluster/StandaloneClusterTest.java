@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
@@ -62,6 +63,8 @@ class StandaloneClusterTest {
         assertThat(loaded.getString("state.backend.type", null)).isEqualTo("rocksdb");
         assertThat(loaded.getString("io.tmp.dirs", null)).isEqualTo(dir.resolve("tmp").toString());
         assertThat(loaded.getString("streaminfer.test.quoted", null)).isEqualTo("it's 'quoted': true");
+        assertThat(loaded.get(CoreOptions.ALWAYS_PARENT_FIRST_LOADER_PATTERNS_ADDITIONAL))
+                .containsExactly("ai.djl.", "ai.onnxruntime.");
         assertThat(dir.resolve("log4j2.properties")).isNotEmptyFile();
     }
 
@@ -74,7 +77,10 @@ class StandaloneClusterTest {
         assertThat(entries).allSatisfy(entry -> assertThat(Files.exists(Path.of(entry))).as(entry).isTrue());
         assertThat(entries).anyMatch(e -> Path.of(e).getFileName().toString().startsWith("flink-runtime-"))
                 .anyMatch(e -> Path.of(e).getFileName().toString().startsWith("flink-statebackend-rocksdb-"))
-                .anyMatch(e -> Path.of(e).getFileName().toString().startsWith("flink-metrics-prometheus-"));
+                .anyMatch(e -> Path.of(e).getFileName().toString().startsWith("flink-metrics-prometheus-"))
+                .as("the job's JNI libraries, loaded parent-first")
+                .anyMatch(e -> Path.of(e).getFileName().toString().startsWith("onnxruntime-"))
+                .anyMatch(e -> Path.of(e).getFileName().toString().startsWith("tokenizers-"));
         assertThat(entries).as("no test libraries in the cluster's JVMs")
                 .noneMatch(e -> Path.of(e).getFileName().toString().startsWith("junit-"));
     }

@@ -45,7 +45,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * scheduler, one slot per TaskManager, the shaded job jar), then the time to rescale it.
  *
  * <ol>
- *   <li>The job on 2 TaskManagers (parallelism bound 4). One plan change per user on the
+ *   <li>The job on 2 TaskManagers (parallelism bound 4). The baseline: the rescales below with no
+ *       user in the state (in place 2 → 4 → 2, savepoint 2 → 4, back to 2), so the figures with
+ *       N users come with their ratio to an empty state on the same cluster in the same run.</li>
+ *   <li>One plan change per user on the
  *       quota-updates topic: each leaves the user's plan in the quota operator's keyed state (and
  *       a usage document in Redis), with no inference, so a million users fit in minutes.</li>
  *   <li>The first checkpoint after all N are in the state: its full state size (RocksDB
@@ -108,12 +111,25 @@ public final class RescaleBenchmark {
                     CheckpointingOptions.CHECKPOINTS_DIRECTORY.key(), dir.resolve("checkpoints").toUri().toString(),
                     CheckpointingOptions.SAVEPOINT_DIRECTORY.key(), savepoints.toUri().toString());
             log("starting a JobManager and 2 TaskManager JVMs under %s", dir);
-            try (StandaloneCluster cluster = StandaloneCluster.start(dir, StandaloneCluster.Ports.free(8), 2, state,
+            try (StandaloneCluster cluster = StandaloneCluster.start(dir, StandaloneCluster.Ports.free(12), 2, state,
                     services.asEnvironment())) {
+                Submission submission = new Submission(cluster, jar, jobArgs, savepoints);
                 JobID job = cluster.submit(jar, InferenceJob.class.getName(), jobArgs, 4, null);
                 cluster.awaitRunning(job, 2, STEP_TIMEOUT);
-                log("job running at parallelism 2; writing one plan change for each of %d users", users);
 
+                // The baseline, same cluster, same run: the same steps with no user in the state.
+                log("baseline (no users): in place 2 -> 4 -> 2, savepoint 2 -> 4, back to 2");
+                Map<String, Object> baseline = new LinkedHashMap<>();
+                awaitCheckpointTriggeredAfter(cluster, job, System.currentTimeMillis());
+                baseline.put("in_place_2_to_4", inPlaceUp(cluster, job));
+                baseline.put("in_place_4_to_2", Map.of("running_at_2_s", inPlaceDown(cluster, job)));
+                Restored empty = fromSavepoint(submission, job, 1);
+                baseline.put("savepoint_2_to_4", empty.figures());
+                job = empty.job();
+                inPlaceDown(cluster, job);
+                report.put("baseline_no_users", baseline);
+
+                log("job running at parallelism 2; writing one plan change for each of %d users", users);
                 long buildStart = System.nanoTime();
                 writePlanChanges(services, quotaTopic, users);
                 double written = seconds(buildStart);
@@ -123,66 +139,27 @@ public final class RescaleBenchmark {
                         users, written, built, users / built);
                 report.put("build", Map.of("written_s", written, "in_state_s", built, "users_per_s", users / built));
 
-                long after = System.currentTimeMillis();
-                JsonNode checkpoint = awaitCheckpointTriggeredAfter(cluster, job, after);
+                JsonNode checkpoint = awaitCheckpointTriggeredAfter(cluster, job, System.currentTimeMillis());
                 Map<String, Object> cp = checkpointFigures(checkpoint, users);
                 report.put("checkpoint_at_2", cp);
                 log("checkpoint at 2: state %s, %.1f bytes/user, checkpointed (incremental) %s, took %d ms",
                         mib(checkpoint.path("state_size").asLong()), cp.get("state_bytes_per_user"),
                         mib(checkpoint.path("checkpointed_size").asLong()), checkpoint.path("end_to_end_duration").asLong());
 
-                // In place: the adaptive scheduler takes the new slots and restarts from the latest checkpoint.
-                long t0 = System.nanoTime();
-                cluster.addTaskManager();
-                cluster.addTaskManager();
-                cluster.awaitTaskManagers(4, STEP_TIMEOUT);
-                double registered = seconds(t0);
-                cluster.awaitRunning(job, 4, STEP_TIMEOUT);
-                double running = seconds(t0);
-                log("in place 2 -> 4: TaskManagers registered after %.1f s, every vertex running at 4 after %.1f s",
-                        registered, running);
-                report.put("in_place_2_to_4", Map.of("taskmanagers_registered_s", registered, "running_at_4_s", running,
-                        "restart_after_registration_s", running - registered));
+                report.put("in_place_2_to_4", inPlaceUp(cluster, job));
                 JsonNode cp4 = awaitCheckpointTriggeredAfter(cluster, job, System.currentTimeMillis());
                 report.put("checkpoint_at_4", checkpointFigures(cp4, users));
                 log("checkpoint at 4: state %s, took %d ms", mib(cp4.path("state_size").asLong()),
                         cp4.path("end_to_end_duration").asLong());
-
-                t0 = System.nanoTime();
-                for (StandaloneCluster.TaskManager tm : cluster.taskManagers().subList(2, 4)) {
-                    cluster.stop(tm);
-                }
-                cluster.awaitRunning(job, 2, STEP_TIMEOUT);
-                double down = seconds(t0);
-                log("in place 4 -> 2: every vertex running at 2 after %.1f s", down);
-                report.put("in_place_4_to_2", Map.of("running_at_2_s", down));
+                report.put("in_place_4_to_2", Map.of("running_at_2_s", inPlaceDown(cluster, job)));
                 awaitCheckpointTriggeredAfter(cluster, job, System.currentTimeMillis());
 
-                // From a savepoint: stop, resubmit at the new parallelism.
-                t0 = System.nanoTime();
-                String savepoint = cluster.jobClient(job).stopWithSavepoint(false, savepoints.toUri().toString(),
-                        SavepointFormatType.CANONICAL).get(STEP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-                double stopped = seconds(t0);
-                long savepointBytes = sizeOnDisk(Path.of(java.net.URI.create(savepoint)));
-                log("stop-with-savepoint at 2: %.1f s, %s on disk (%.1f bytes/user)", stopped, mib(savepointBytes),
-                        (double) savepointBytes / users);
-                cluster.addTaskManager();
-                cluster.addTaskManager();
-                cluster.awaitTaskManagers(4, STEP_TIMEOUT);
-                t0 = System.nanoTime();
-                JobID restored = cluster.submit(jar, InferenceJob.class.getName(), jobArgs, 4, savepoint);
-                double submitted = seconds(t0);
-                cluster.awaitRunning(restored, 4, STEP_TIMEOUT);
-                double restoredAt4 = seconds(t0);
-                log("savepoint 2 -> 4: submitted (jar upload, job graph) in %.1f s, every vertex running at 4 after %.1f s",
-                        submitted, restoredAt4);
-                report.put("savepoint_2_to_4", Map.of("stop_with_savepoint_s", stopped, "savepoint_bytes", savepointBytes,
-                        "savepoint_bytes_per_user", (double) savepointBytes / users, "submit_s", submitted,
-                        "running_at_4_s", restoredAt4));
-                JsonNode cpRestored = awaitCheckpointTriggeredAfter(cluster, restored, System.currentTimeMillis());
+                Restored restored = fromSavepoint(submission, job, users);
+                report.put("savepoint_2_to_4", restored.figures());
+                JsonNode cpRestored = awaitCheckpointTriggeredAfter(cluster, restored.job(), System.currentTimeMillis());
                 report.put("checkpoint_after_restore_at_4", checkpointFigures(cpRestored, users));
                 log("first checkpoint after the restore: state %s", mib(cpRestored.path("state_size").asLong()));
-                cluster.jobClient(restored).cancel().get(1, TimeUnit.MINUTES);
+                cluster.jobClient(restored.job()).cancel().get(1, TimeUnit.MINUTES);
             }
         }
         report.put("finished_at", Instant.now().toString());
@@ -191,15 +168,88 @@ public final class RescaleBenchmark {
                 .format(Instant.now()) + ".json");
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), report);
         log("report: %s", json);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> cp = (Map<String, Object>) report.get("checkpoint_at_2");
-        @SuppressWarnings("unchecked")
-        Map<String, Object> inPlace = (Map<String, Object>) report.get("in_place_2_to_4");
-        @SuppressWarnings("unchecked")
-        Map<String, Object> fromSavepoint = (Map<String, Object>) report.get("savepoint_2_to_4");
-        log("users=%d  state/user=%.1f B  in-place 2->4=%.1f s  savepoint 2->4=%.1f s (+%.1f s to stop)",
-                users, cp.get("state_bytes_per_user"), inPlace.get("running_at_4_s"),
-                fromSavepoint.get("running_at_4_s"), fromSavepoint.get("stop_with_savepoint_s"));
+        log("users=%d  state/user=%.1f B (checkpoint), %.1f B (savepoint)  in-place 2->4 %.1f s (%.2fx empty)"
+                        + "  savepoint 2->4 %.1f s (%.2fx empty, +%.1f s to stop)",
+                users, number(report, "checkpoint_at_2", "state_bytes_per_user"),
+                number(report, "savepoint_2_to_4", "savepoint_bytes_per_user"),
+                number(report, "in_place_2_to_4", "running_at_4_s"),
+                number(report, "in_place_2_to_4", "running_at_4_s")
+                        / number(report, "baseline_no_users", "in_place_2_to_4", "running_at_4_s"),
+                number(report, "savepoint_2_to_4", "running_at_4_s"),
+                number(report, "savepoint_2_to_4", "running_at_4_s")
+                        / number(report, "baseline_no_users", "savepoint_2_to_4", "running_at_4_s"),
+                number(report, "savepoint_2_to_4", "stop_with_savepoint_s"));
+    }
+
+    /** Submits the job jar with the same arguments to the cluster; where savepoints go. */
+    private record Submission(StandaloneCluster cluster, Path jar, List<String> jobArgs, Path savepoints) {}
+
+    /** The job started from a savepoint, and the figures of that rescale. */
+    private record Restored(JobID job, Map<String, Object> figures) {}
+
+    /**
+     * In place 2 -> 4: two TaskManagers started; the adaptive scheduler takes their slots and
+     * restarts the job from its latest checkpoint at 4.
+     */
+    private static Map<String, Object> inPlaceUp(StandaloneCluster cluster, JobID job) throws Exception {
+        long t0 = System.nanoTime();
+        cluster.addTaskManager();
+        cluster.addTaskManager();
+        cluster.awaitTaskManagers(4, STEP_TIMEOUT);
+        double registered = seconds(t0);
+        cluster.awaitRunning(job, 4, STEP_TIMEOUT);
+        double running = seconds(t0);
+        log("in place 2 -> 4: TaskManagers registered after %.1f s, every vertex running at 4 after %.1f s",
+                registered, running);
+        return Map.of("taskmanagers_registered_s", registered, "running_at_4_s", running,
+                "restart_after_registration_s", running - registered);
+    }
+
+    /** In place 4 -> 2: the two newest TaskManagers stopped; returns the seconds until every vertex runs at 2. */
+    private static double inPlaceDown(StandaloneCluster cluster, JobID job) throws Exception {
+        long t0 = System.nanoTime();
+        List<StandaloneCluster.TaskManager> running = cluster.taskManagers();
+        for (StandaloneCluster.TaskManager tm : running.subList(running.size() - 2, running.size())) {
+            cluster.stop(tm);
+        }
+        cluster.awaitRunning(job, 2, STEP_TIMEOUT);
+        double down = seconds(t0);
+        log("in place 4 -> 2: every vertex running at 2 after %.1f s", down);
+        return down;
+    }
+
+    /** Stop-with-savepoint at 2, two TaskManagers added, the job resubmitted from the savepoint at 4. */
+    private static Restored fromSavepoint(Submission submission, JobID job, int users) throws Exception {
+        StandaloneCluster cluster = submission.cluster();
+        long t0 = System.nanoTime();
+        String savepoint = cluster.jobClient(job).stopWithSavepoint(false, submission.savepoints().toUri().toString(),
+                SavepointFormatType.CANONICAL).get(STEP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        double stopped = seconds(t0);
+        long savepointBytes = sizeOnDisk(Path.of(java.net.URI.create(savepoint)));
+        log("stop-with-savepoint at 2: %.1f s, %s on disk (%.1f bytes/user)", stopped, mib(savepointBytes),
+                (double) savepointBytes / users);
+        cluster.addTaskManager();
+        cluster.addTaskManager();
+        cluster.awaitTaskManagers(4, STEP_TIMEOUT);
+        t0 = System.nanoTime();
+        JobID restored = cluster.submit(submission.jar(), InferenceJob.class.getName(), submission.jobArgs(), 4, savepoint);
+        double submitted = seconds(t0);
+        cluster.awaitRunning(restored, 4, STEP_TIMEOUT);
+        double running = seconds(t0);
+        log("savepoint 2 -> 4: submitted (jar upload, job graph) in %.1f s, every vertex running at 4 after %.1f s",
+                submitted, running);
+        return new Restored(restored, Map.of("stop_with_savepoint_s", stopped, "savepoint_bytes", savepointBytes,
+                "savepoint_bytes_per_user", (double) savepointBytes / users, "submit_s", submitted,
+                "running_at_4_s", running));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static double number(Map<String, Object> report, String... path) {
+        Object node = report;
+        for (String key : path) {
+            node = ((Map<String, Object>) node).get(key);
+        }
+        return ((Number) node).doubleValue();
     }
 
     /** One plan change per user ({@code pro}), keyed and encoded as the admin API writes them. */

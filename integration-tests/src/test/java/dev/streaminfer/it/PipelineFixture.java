@@ -299,6 +299,7 @@ final class PipelineFixture implements AutoCloseable {
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, services.kafkaBootstrapServers());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         List<String> ids = new ArrayList<>();
+        List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer =
                      new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = from; i < from + count; i++) {
@@ -307,10 +308,14 @@ final class PipelineFixture implements AutoCloseable {
                         user, "all-minilm-l6-v2-q", new String[] {textPrefix + " number " + i}, Priority.NORMAL,
                         System.currentTimeMillis() + 600_000, submittedAt, 0, null);
                 // A producer stamps its records when it writes them: the job bounds submitted_at by that.
-                producer.send(new ProducerRecord<>(requestsTopic, null, submittedAt, user.getBytes(StandardCharsets.UTF_8),
-                        InferenceRequestCodec.encode(request))).get(30, TimeUnit.SECONDS);
+                sent.add(producer.send(new ProducerRecord<>(requestsTopic, null, submittedAt,
+                        user.getBytes(StandardCharsets.UTF_8), InferenceRequestCodec.encode(request))));
                 ids.add(request.requestId());
                 inputs.put(request.requestId(), List.of(request.inputs()));
+            }
+            // one idempotent producer keeps each partition's order; all acknowledged before returning
+            for (java.util.concurrent.Future<?> ack : sent) {
+                ack.get(30, TimeUnit.SECONDS);
             }
         }
         return ids;

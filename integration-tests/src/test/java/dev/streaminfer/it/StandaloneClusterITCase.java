@@ -144,12 +144,14 @@ class StandaloneClusterITCase {
     }
 
     /**
-     * Requests written straight to the requests topic while the test changes the cluster: 20 every
-     * 100 ms, over {@code users} users in turn, until closed. Each is remembered in the fixture's
-     * inputs for the check.
+     * Requests written straight to the requests topic while the test changes the cluster: 10 every
+     * 200 ms (a rate the job keeps up with on two cores, so a change finds requests in flight, not
+     * a backlog), over {@code users} users in turn, until closed. Each is remembered in the
+     * fixture's inputs for the check.
      */
     private static final class RequestStream implements AutoCloseable {
-        private static final int CHUNK = 20;
+        private static final int CHUNK = 10;
+        private static final long PAUSE_MS = 200;
 
         private final PipelineFixture fixture;
         private final AtomicBoolean stopped = new AtomicBoolean();
@@ -162,7 +164,7 @@ class StandaloneClusterITCase {
                 try {
                     for (int from = 0; !stopped.get(); from += CHUNK) {
                         ids.addAll(fixture.produceRequests(from, CHUNK, users, prefix, System.currentTimeMillis()));
-                        Thread.sleep(100);
+                        Thread.sleep(PAUSE_MS);
                     }
                 } catch (Exception e) {
                     throw new IllegalStateException("writing requests failed", e);

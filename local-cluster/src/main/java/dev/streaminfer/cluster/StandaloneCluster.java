@@ -85,6 +85,9 @@ public final class StandaloneCluster implements AutoCloseable {
      */
     static final List<String> NATIVE_LIBRARY_PACKAGES = List.of("ai.djl.", "ai.onnxruntime.");
 
+    /** Short, in the system's temporary folder: see the RocksDB setting in {@link #settings}. */
+    private static final String ROCKSDB_DIR_PREFIX = "rdb";
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CLASSPATH_RESOURCE = "cluster-classpath.txt";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
@@ -108,6 +111,7 @@ public final class StandaloneCluster implements AutoCloseable {
             "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
 
     private final Path dir;
+    private final Path rocksDbDir;
     private final Ports ports;
     private final Map<String, String> environment;
     private final Configuration configuration;
@@ -126,7 +130,8 @@ public final class StandaloneCluster implements AutoCloseable {
         Files.createDirectories(this.dir.resolve("conf"));
         Files.createDirectories(this.dir.resolve("log"));
         Files.createDirectories(this.dir.resolve("tmp"));
-        Map<String, String> settings = settings(this.dir, ports);
+        this.rocksDbDir = Files.createTempDirectory(ROCKSDB_DIR_PREFIX);
+        Map<String, String> settings = settings(this.dir, ports, rocksDbDir);
         settings.putAll(flinkConfiguration);
         writeConfiguration(confDir(), settings);
         this.configuration = GlobalConfiguration.loadConfiguration(confDir().toString());
@@ -164,7 +169,7 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     /** The settings this cluster runs with, before any given on top. */
-    static Map<String, String> settings(Path dir, Ports ports) {
+    static Map<String, String> settings(Path dir, Ports ports, Path rocksDbDir) {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("jobmanager.rpc.address", "localhost");
         s.put("jobmanager.rpc.port", Integer.toString(ports.rpc()));
@@ -193,6 +198,10 @@ public final class StandaloneCluster implements AutoCloseable {
         s.put("heartbeat.timeout", "10 s");
         s.put("state.backend.type", "rocksdb");
         s.put("state.backend.incremental", "true");
+        // RocksDB names its log file in Flink's log folder after the whole path of the instance
+        // (folder, job, operator, subtask, uuid): under a deep io.tmp.dirs that name passes 255
+        // characters and the restore after a rescale fails ("File name too long")
+        s.put("state.backend.rocksdb.localdir", rocksDbDir.toString());
         s.put("restart-strategy.type", "exponential-delay");
         s.put("restart-strategy.exponential-delay.initial-backoff", "1 s");
         s.put("restart-strategy.exponential-delay.max-backoff", "1 min");
@@ -411,6 +420,7 @@ public final class StandaloneCluster implements AutoCloseable {
             running.forEach(tm -> tm.process().destroyForcibly());
             jobManager.destroyForcibly();
         }
+        deleteRecursively(rocksDbDir);
     }
 
     private static void stopProcess(Process process) throws InterruptedException {
@@ -466,6 +476,15 @@ public final class StandaloneCluster implements AutoCloseable {
                 throw new IllegalStateException(e);
             }
             return self + java.io.File.pathSeparator + new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+        }
+    }
+
+    /** Best effort: a TaskManager killed with {@code kill -9} leaves its RocksDB instances behind. */
+    private static void deleteRecursively(Path folder) {
+        try (java.util.stream.Stream<Path> all = Files.walk(folder)) {
+            all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // a temporary folder; the system cleans it up eventually
         }
     }
 

@@ -50,7 +50,7 @@ class StandaloneClusterTest {
     @Test
     void settingsWrittenAsYamlLoadBackAsFlinkReadsThem(@TempDir Path dir) throws Exception {
         StandaloneCluster.Ports ports = new StandaloneCluster.Ports(18081, 16123, 19249, 19250);
-        Map<String, String> settings = new LinkedHashMap<>(StandaloneCluster.settings(dir, ports));
+        Map<String, String> settings = new LinkedHashMap<>(StandaloneCluster.settings(dir, ports, Path.of("/tmp/rdb1")));
         // a value YAML would otherwise read as a number, a boolean or a quote
         settings.put("streaminfer.test.quoted", "it's 'quoted': true");
         StandaloneCluster.writeConfiguration(dir, settings);
@@ -62,6 +62,7 @@ class StandaloneClusterTest {
         assertThat(loaded.get(TaskManagerOptions.NUM_TASK_SLOTS)).isEqualTo(1);
         assertThat(loaded.getString("state.backend.type", null)).isEqualTo("rocksdb");
         assertThat(loaded.getString("io.tmp.dirs", null)).isEqualTo(dir.resolve("tmp").toString());
+        assertThat(loaded.getString("state.backend.rocksdb.localdir", null)).isEqualTo("/tmp/rdb1");
         assertThat(loaded.getString("streaminfer.test.quoted", null)).isEqualTo("it's 'quoted': true");
         assertThat(loaded.get(CoreOptions.ALWAYS_PARENT_FIRST_LOADER_PATTERNS_ADDITIONAL))
                 .containsExactly("ai.djl.", "ai.onnxruntime.");

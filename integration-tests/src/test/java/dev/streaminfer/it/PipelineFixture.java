@@ -3,6 +3,7 @@ package dev.streaminfer.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streaminfer.api.ApiConfig;
+import dev.streaminfer.cluster.StandaloneCluster;
 import dev.streaminfer.api.IngestApi;
 import dev.streaminfer.api.auth.ApiKeyStore;
 import dev.streaminfer.jobs.InferenceJob;
@@ -97,9 +98,9 @@ final class PipelineFixture implements AutoCloseable {
                 adminKey, "admin-" + suffix, "admin", "unlimited");
     }
 
-    Configuration jobConfiguration() {
-        Map<String, String> args = new HashMap<>(services.asEnvironment());
-        Configuration conf = JobOptions.resolve(new String[] {
+    /** The job's program arguments: this fixture's topics, consumer group and transactional ids, 1 s checkpoints. */
+    List<String> jobArguments() {
+        return List.of(
                 "--" + JobOptions.REQUESTS_TOPIC.key(), requestsTopic,
                 "--" + JobOptions.RESULTS_TOPIC.key(), resultsTopic,
                 "--" + JobOptions.DLQ_TOPIC.key(), dlqTopic,
@@ -107,8 +108,28 @@ final class PipelineFixture implements AutoCloseable {
                 "--" + JobOptions.QUOTA_REFUNDS_TOPIC.key(), refundsTopic,
                 "--" + JobOptions.KAFKA_GROUP_ID.key(), "job-" + suffix,
                 "--" + JobOptions.TRANSACTIONAL_ID_PREFIX.key(), "results-" + suffix,
-                "--" + JobOptions.CHECKPOINT_INTERVAL.key(), "1 s"}, args);
-        return conf;
+                "--" + JobOptions.CHECKPOINT_INTERVAL.key(), "1 s");
+    }
+
+    Configuration jobConfiguration() {
+        return JobOptions.resolve(jobArguments().toArray(String[]::new), services.asEnvironment());
+    }
+
+    /**
+     * Submits the shaded job jar to a multi-process {@code cluster} with this fixture's arguments
+     * (the services come from the cluster's environment) and waits until all its tasks run:
+     * at {@code parallelism}, the adaptive scheduler's upper bound, or at the number of
+     * TaskManagers if fewer (one slot each).
+     *
+     * @param restoreFrom a savepoint to start from; null for none
+     */
+    JobClient startJobOn(StandaloneCluster cluster, int parallelism, String restoreFrom) throws Exception {
+        JobID id = cluster.submit(ClusterUnderTest.jobJar(), InferenceJob.class.getName(), jobArguments(),
+                parallelism, restoreFrom);
+        job = cluster.jobClient(id);
+        jobs.add(id);
+        cluster.awaitRunning(id, Math.min(parallelism, cluster.taskManagers().size()), Duration.ofMinutes(2));
+        return job;
     }
 
     /** Starts the job on the MiniCluster of the test class ({@link PipelineITCaseBase}) and waits until it runs. */
@@ -266,22 +287,35 @@ final class PipelineFixture implements AutoCloseable {
 
     /** As above, all with the given {@code submitted_at}. */
     List<String> produceRequests(int count, int users, String textPrefix, long submittedAt) throws Exception {
+        return produceRequests(0, count, users, textPrefix, submittedAt);
+    }
+
+    /**
+     * Requests number {@code from} to {@code from + count - 1} of a stream: request {@code i} goes to
+     * user {@code i % users}, so consecutive calls with the same prefix continue over all users.
+     */
+    List<String> produceRequests(int from, int count, int users, String textPrefix, long submittedAt) throws Exception {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, services.kafkaBootstrapServers());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         List<String> ids = new ArrayList<>();
+        List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer =
                      new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < count; i++) {
+            for (int i = from; i < from + count; i++) {
                 String user = userId + "-" + (i % users);
                 InferenceRequest request = new InferenceRequest("req-" + suffix + "-" + textPrefix.hashCode() + "-" + i,
                         user, "all-minilm-l6-v2-q", new String[] {textPrefix + " number " + i}, Priority.NORMAL,
                         System.currentTimeMillis() + 600_000, submittedAt, 0, null);
                 // A producer stamps its records when it writes them: the job bounds submitted_at by that.
-                producer.send(new ProducerRecord<>(requestsTopic, null, submittedAt, user.getBytes(StandardCharsets.UTF_8),
-                        InferenceRequestCodec.encode(request))).get(30, TimeUnit.SECONDS);
+                sent.add(producer.send(new ProducerRecord<>(requestsTopic, null, submittedAt,
+                        user.getBytes(StandardCharsets.UTF_8), InferenceRequestCodec.encode(request))));
                 ids.add(request.requestId());
                 inputs.put(request.requestId(), List.of(request.inputs()));
+            }
+            // one idempotent producer keeps each partition's order; all acknowledged before returning
+            for (java.util.concurrent.Future<?> ack : sent) {
+                ack.get(30, TimeUnit.SECONDS);
             }
         }
         return ids;

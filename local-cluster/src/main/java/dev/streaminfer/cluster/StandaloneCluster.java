@@ -27,6 +27,7 @@ import org.apache.flink.client.deployment.ClusterClientJobClientAdapter;
 import org.apache.flink.client.deployment.StandaloneClusterId;
 import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -77,6 +78,16 @@ public final class StandaloneCluster implements AutoCloseable {
     /** One TaskManager JVM. */
     public record TaskManager(String id, int metricsPort, Process process) {}
 
+    /**
+     * Packages of the job's libraries that load native code: loaded parent-first, from this
+     * module's classpath, since a native library loads into one class loader per JVM and each job
+     * of a session cluster has its own.
+     */
+    static final List<String> NATIVE_LIBRARY_PACKAGES = List.of("ai.djl.", "ai.onnxruntime.");
+
+    /** Short, in the system's temporary folder: see the RocksDB setting in {@link #settings}. */
+    private static final String ROCKSDB_DIR_PREFIX = "rdb";
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CLASSPATH_RESOURCE = "cluster-classpath.txt";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
@@ -100,6 +111,7 @@ public final class StandaloneCluster implements AutoCloseable {
             "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
 
     private final Path dir;
+    private final Path rocksDbDir;
     private final Ports ports;
     private final Map<String, String> environment;
     private final Configuration configuration;
@@ -118,9 +130,10 @@ public final class StandaloneCluster implements AutoCloseable {
         Files.createDirectories(this.dir.resolve("conf"));
         Files.createDirectories(this.dir.resolve("log"));
         Files.createDirectories(this.dir.resolve("tmp"));
-        Map<String, String> settings = settings(this.dir, ports);
+        this.rocksDbDir = Files.createTempDirectory(ROCKSDB_DIR_PREFIX);
+        Map<String, String> settings = settings(this.dir, ports, rocksDbDir);
         settings.putAll(flinkConfiguration);
-        writeConfiguration(settings);
+        writeConfiguration(confDir(), settings);
         this.configuration = GlobalConfiguration.loadConfiguration(confDir().toString());
         this.classpath = classpath();
         JobManagerProcessSpec spec = JobManagerProcessUtils.processSpecFromConfig(configuration);
@@ -156,7 +169,7 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     /** The settings this cluster runs with, before any given on top. */
-    static Map<String, String> settings(Path dir, Ports ports) {
+    static Map<String, String> settings(Path dir, Ports ports, Path rocksDbDir) {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("jobmanager.rpc.address", "localhost");
         s.put("jobmanager.rpc.port", Integer.toString(ports.rpc()));
@@ -185,9 +198,15 @@ public final class StandaloneCluster implements AutoCloseable {
         s.put("heartbeat.timeout", "10 s");
         s.put("state.backend.type", "rocksdb");
         s.put("state.backend.incremental", "true");
+        // RocksDB names its log file in Flink's log folder after the whole path of the instance
+        // (folder, job, operator, subtask, uuid): under a deep io.tmp.dirs that name passes 255
+        // characters and the restore after a rescale fails ("File name too long")
+        s.put("state.backend.rocksdb.localdir", rocksDbDir.toString());
         s.put("restart-strategy.type", "exponential-delay");
         s.put("restart-strategy.exponential-delay.initial-backoff", "1 s");
         s.put("restart-strategy.exponential-delay.max-backoff", "1 min");
+        // the job's JNI libraries come from lib/ (this module's dependencies), loaded once per JVM, not once per job
+        s.put(CoreOptions.ALWAYS_PARENT_FIRST_LOADER_PATTERNS_ADDITIONAL.key(), String.join(";", NATIVE_LIBRARY_PACKAGES));
         s.put("metrics.reporters", "prom");
         s.put("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         return s;
@@ -282,6 +301,67 @@ public final class StandaloneCluster implements AutoCloseable {
         return JobID.fromHexString(submitted.path("jobid").asText());
     }
 
+    /** The parallelism each vertex of a job runs at now, by vertex name, as the REST API reports it. */
+    public Map<String, Integer> vertexParallelism(JobID jobId) throws IOException, InterruptedException {
+        Map<String, Integer> parallelism = new LinkedHashMap<>();
+        for (JsonNode vertex : get("/jobs/" + jobId).path("vertices")) {
+            parallelism.put(vertex.path("name").asText(), vertex.path("parallelism").asInt());
+        }
+        return parallelism;
+    }
+
+    /**
+     * Waits until the job runs with every vertex at {@code parallelism} and all its tasks running:
+     * after a submission, a failover or a rescale of the adaptive scheduler.
+     *
+     * @return how long it took
+     */
+    public Duration awaitRunning(JobID jobId, int parallelism, Duration timeout) throws Exception {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        JsonNode job = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                job = get("/jobs/" + jobId);
+                if (runsAt(job, parallelism)) {
+                    return Duration.ofNanos(System.nanoTime() - start);
+                }
+                if (job.path("state").asText().equals("FAILED") || job.path("state").asText().equals("CANCELED")
+                        || job.path("state").asText().equals("FINISHED")) {
+                    throw new IllegalStateException("job " + jobId + " ended: " + job.path("state").asText()
+                            + "; see " + logFile("jobmanager"));
+                }
+            } catch (IOException notKnownYet) {
+                // a job submitted a moment ago may not be listed yet
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("job " + jobId + " not running at parallelism " + parallelism + " within "
+                + timeout + "; last: " + (job == null ? "none" : describe(job)));
+    }
+
+    /** Whether a job's REST details show it running, every vertex at {@code parallelism} with all tasks running. */
+    static boolean runsAt(JsonNode job, int parallelism) {
+        if (!job.path("state").asText().equals("RUNNING") || job.path("vertices").isEmpty()) {
+            return false;
+        }
+        for (JsonNode vertex : job.path("vertices")) {
+            if (vertex.path("parallelism").asInt() != parallelism
+                    || vertex.at("/tasks/RUNNING").asInt() != parallelism) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String describe(JsonNode job) {
+        StringBuilder s = new StringBuilder(job.path("state").asText());
+        job.path("vertices").forEach(v -> s.append(", ").append(v.path("name").asText()).append(" ")
+                .append(v.at("/tasks/RUNNING").asInt()).append("/").append(v.path("parallelism").asInt())
+                .append(" running"));
+        return s.toString();
+    }
+
     /** GET of a REST path ({@code /jobs/<id>}, for example) as JSON. */
     public JsonNode get(String path) throws IOException, InterruptedException {
         return call(HttpRequest.newBuilder(URI.create(webUrl() + path)).GET());
@@ -340,6 +420,7 @@ public final class StandaloneCluster implements AutoCloseable {
             running.forEach(tm -> tm.process().destroyForcibly());
             jobManager.destroyForcibly();
         }
+        deleteRecursively(rocksDbDir);
     }
 
     private static void stopProcess(Process process) throws InterruptedException {
@@ -372,17 +453,18 @@ public final class StandaloneCluster implements AutoCloseable {
         return dir.resolve("conf");
     }
 
-    private void writeConfiguration(Map<String, String> settings) throws IOException {
+    /** Writes {@code config.yaml} (every value a single-quoted YAML string) and the log configuration into {@code confDir}. */
+    static void writeConfiguration(Path confDir, Map<String, String> settings) throws IOException {
         StringBuilder yaml = new StringBuilder("# Generated by dev.streaminfer.cluster.StandaloneCluster at each start.\n");
         settings.forEach((k, v) -> yaml.append(k).append(": '").append(v.replace("'", "''")).append("'\n"));
-        Files.writeString(confDir().resolve("config.yaml"), yaml.toString());
+        Files.writeString(confDir.resolve("config.yaml"), yaml.toString());
         try (InputStream log4j = StandaloneCluster.class.getResourceAsStream("log4j2-cluster.properties")) {
-            Files.write(confDir().resolve("log4j2.properties"), log4j.readAllBytes());
+            Files.write(confDir.resolve("log4j2.properties"), log4j.readAllBytes());
         }
     }
 
     /** This module's runtime classpath as Maven resolved it, plus this module itself (for {@link ChildProcess}). */
-    private static String classpath() throws IOException {
+    static String classpath() throws IOException {
         try (InputStream in = StandaloneCluster.class.getResourceAsStream(CLASSPATH_RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException(CLASSPATH_RESOURCE + " is missing: build local-cluster with Maven");
@@ -394,6 +476,15 @@ public final class StandaloneCluster implements AutoCloseable {
                 throw new IllegalStateException(e);
             }
             return self + java.io.File.pathSeparator + new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+        }
+    }
+
+    /** Best effort: a TaskManager killed with {@code kill -9} leaves its RocksDB instances behind. */
+    private static void deleteRecursively(Path folder) {
+        try (java.util.stream.Stream<Path> all = Files.walk(folder)) {
+            all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // a temporary folder; the system cleans it up eventually
         }
     }
 

@@ -6,6 +6,9 @@ import dev.streaminfer.api.auth.Caller;
 import dev.streaminfer.api.request.BoundedBody;
 import dev.streaminfer.api.request.EmbeddingsBodyParser;
 import dev.streaminfer.api.request.InferenceBodyParser;
+import dev.streaminfer.api.request.ListQuery;
+import dev.streaminfer.api.store.JdbcRequestHistory;
+import dev.streaminfer.api.store.RequestStore;
 import dev.streaminfer.api.request.QueryParams;
 import dev.streaminfer.api.request.Traceparent;
 import dev.streaminfer.contract.telemetry.Tracing;
@@ -51,12 +54,14 @@ final class ApiHandlers {
     private final QuotaService quotas;
     private final Readiness readiness;
     private final ApiMetrics metrics;
+    private final JdbcRequestHistory history;
     private final String modelsJson;
     private final String openApiJson;
 
     ApiHandlers(ApiConfig config, Authenticator authenticator, InferenceBodyParser parser, InferenceService inference,
                 RequestService requests, ResultWaiter waiter, UsageService usage, QuotaService quotas,
-                Readiness readiness, ApiMetrics metrics, String modelsJson, String openApiJson) {
+                Readiness readiness, ApiMetrics metrics, JdbcRequestHistory history, String modelsJson,
+                String openApiJson) {
         this.config = config;
         this.authenticator = authenticator;
         this.parser = parser;
@@ -68,6 +73,7 @@ final class ApiHandlers {
         this.quotas = quotas;
         this.readiness = readiness;
         this.metrics = metrics;
+        this.history = history;
         this.modelsJson = modelsJson;
         this.openApiJson = openApiJson;
     }
@@ -160,6 +166,19 @@ final class ApiHandlers {
                 error(ctx, e.error());
             }
         }));
+    }
+
+    // GET /v1/requests?status=&since=&until=&limit=&cursor=&user_id=
+    void list(Context ctx) {
+        Caller caller = authenticate(ctx);
+        ListQuery query = ListQuery.parse(caller, ctx::queryParam);
+        JdbcRequestHistory.Page page;
+        try {
+            page = history.page(query);
+        } catch (RequestStore.StoreUnavailableException e) {
+            throw ApiError.unavailable("PostgreSQL is not reachable").exception();
+        }
+        json(ctx, 200, JdbcRequestHistory.toJson(page).toString());
     }
 
     // GET /v1/requests/{id}

@@ -13,6 +13,7 @@ import dev.streaminfer.api.service.QuotaService;
 import dev.streaminfer.api.service.RequestService;
 import dev.streaminfer.api.service.ResultWaiter;
 import dev.streaminfer.api.service.UsageService;
+import dev.streaminfer.api.store.JdbcRequestHistory;
 import dev.streaminfer.api.store.KeyspaceEvents;
 import dev.streaminfer.api.store.RedisRequestStore;
 import dev.streaminfer.contract.registry.ModelRegistry;
@@ -110,7 +111,8 @@ public final class IngestApi implements AutoCloseable {
         QuotaService quotas = new QuotaService(new JdbcQuotaOverrides(clients.dataSource()), publisher, clock, config.kafkaTimeout());
         UsageService usage = new UsageService(store, quotas, clock);
         ApiHandlers handlers = new ApiHandlers(config, authenticator, parser, inference, requests, waiter, usage,
-                quotas, readiness, metrics, modelsJson(clients.registry()), OpenApi.document());
+                quotas, readiness, metrics, new JdbcRequestHistory(clients.dataSource(), config.kafkaTimeout()),
+                modelsJson(clients.registry()), OpenApi.document());
 
         IngestApi[] self = new IngestApi[1];
         Javalin app = Javalin.create(cfg -> {
@@ -149,6 +151,7 @@ public final class IngestApi implements AutoCloseable {
     private static void routes(Javalin app, ApiHandlers handlers) {
         app.post("/v1/inference", handlers::submit);
         app.post("/v1/embeddings", handlers::embeddings);
+        app.get("/v1/requests", handlers::list);
         app.get("/v1/requests/{id}", handlers::status);
         app.delete("/v1/requests/{id}", handlers::cancel);
         app.get("/v1/usage", handlers::usage);

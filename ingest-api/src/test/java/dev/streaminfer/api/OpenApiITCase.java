@@ -76,6 +76,10 @@ class OpenApiITCase {
         s.put("post /v1/embeddings 429", () -> http.post("/v1/embeddings", spentUserKey(), emb));
         s.put("post /v1/embeddings 502", () -> embeddingsAnsweredWith(RequestStatus.FAILED));
         s.put("post /v1/embeddings 504", () -> http.post("/v1/embeddings", SharedApi.BOB, emb));
+        s.put("get /v1/requests 200", () -> http.get("/v1/requests?limit=5", SharedApi.ALICE));
+        s.put("get /v1/requests 400", () -> http.get("/v1/requests?limit=0", SharedApi.ALICE));
+        s.put("get /v1/requests 401", () -> http.get("/v1/requests", null));
+        s.put("get /v1/requests 403", () -> http.get("/v1/requests?user_id=it-bob", SharedApi.ALICE));
         s.put("get /v1/requests/{id} 200", () -> http.get("/v1/requests/" + accepted(SharedApi.ALICE), SharedApi.ALICE));
         s.put("get /v1/requests/{id} 401", () -> http.get("/v1/requests/x", null));
         s.put("get /v1/requests/{id} 404", () -> http.get("/v1/requests/" + accepted(SharedApi.ALICE), SharedApi.BOB));

@@ -24,7 +24,7 @@ class OutageITCase {
     /** The documented (method path status) answers this class provokes; {@code OpenApiITCase} counts them. */
     static final Set<String> COVERED = Set.of(
             "post /v1/inference 503", "post /v1/embeddings 503", "delete /v1/requests/{id} 503", "put /v1/admin/quotas/{user_id} 503",
-            "get /v1/requests/{id} 503", "get /v1/usage 503", "get /readyz 503");
+            "get /v1/requests/{id} 503", "get /v1/requests 503", "get /v1/usage 503", "get /readyz 503");
 
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(2);
     private static IngestApi api;
@@ -133,6 +133,31 @@ class OutageITCase {
             assertThat(requests.collect(r -> new String(r.value(), StandardCharsets.UTF_8).contains(mark),
                     Duration.ofSeconds(1))).isEmpty();
         }
+    }
+
+    @Test
+    void postgres_down_is_503_for_the_request_listing_then_it_recovers() throws Exception {
+        assertThat(http.get("/v1/requests", SharedApi.ALICE).status()).isEqualTo(200); // key cached
+        control().stopPostgres();
+        try {
+            TestHttp.Response list = http.get("/v1/requests", SharedApi.ALICE);
+            assertThat(list.status()).as(list.body()).isEqualTo(503);
+            assertThat(list.errorCode()).isEqualTo("service_unavailable");
+        } finally {
+            control().startPostgres();
+        }
+        awaitStatus("/readyz", 200, Duration.ofSeconds(20));
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        int status;
+        do {
+            status = http.get("/v1/requests", SharedApi.ALICE).status();
+        } while (status != 200 && System.nanoTime() < deadline && sleep(200));
+        assertThat(status).isEqualTo(200);
+    }
+
+    private static boolean sleep(long ms) throws InterruptedException {
+        Thread.sleep(ms);
+        return true;
     }
 
     private static void awaitStatus(String path, int status, Duration max) throws InterruptedException {

@@ -21,7 +21,11 @@ import dev.streaminfer.api.service.EmbeddingsResponse;
 import dev.streaminfer.api.service.QuotaService;
 import java.time.Instant;
 import dev.streaminfer.api.request.QuotaBodyParser;
+import dev.streaminfer.api.service.RequestEvents;
 import dev.streaminfer.api.service.RequestService;
+import dev.streaminfer.api.service.StatusStream;
+import io.javalin.http.sse.SseClient;
+import jakarta.servlet.http.HttpServletResponse;
 import dev.streaminfer.api.service.ResultWaiter;
 import dev.streaminfer.api.service.UsageService;
 import dev.streaminfer.contract.model.ErrorCode;
@@ -55,13 +59,14 @@ final class ApiHandlers {
     private final Readiness readiness;
     private final ApiMetrics metrics;
     private final JdbcRequestHistory history;
+    private final RequestEvents events;
     private final String modelsJson;
     private final String openApiJson;
 
     ApiHandlers(ApiConfig config, Authenticator authenticator, InferenceBodyParser parser, InferenceService inference,
                 RequestService requests, ResultWaiter waiter, UsageService usage, QuotaService quotas,
-                Readiness readiness, ApiMetrics metrics, JdbcRequestHistory history, String modelsJson,
-                String openApiJson) {
+                Readiness readiness, ApiMetrics metrics, JdbcRequestHistory history, RequestEvents events,
+                String modelsJson, String openApiJson) {
         this.config = config;
         this.authenticator = authenticator;
         this.parser = parser;
@@ -74,6 +79,7 @@ final class ApiHandlers {
         this.readiness = readiness;
         this.metrics = metrics;
         this.history = history;
+        this.events = events;
         this.modelsJson = modelsJson;
         this.openApiJson = openApiJson;
     }
@@ -189,6 +195,57 @@ final class ApiHandlers {
             throw ApiError.notFound("no such request").exception();
         }
         json(ctx, 200, doc.get().toString());
+    }
+
+    // GET /v1/requests/{id}/events (Server-Sent Events)
+    void events(Context ctx) {
+        Caller caller = authenticate(ctx);
+        String id = ctx.pathParam("id");
+        // Ownership and the current state before any byte of the stream: 404 stays a plain 404.
+        ObjectNode first = requests.status(caller, id)
+                .orElseThrow(() -> ApiError.notFound("no such request").exception());
+        HttpServletResponse res = ctx.res();
+        res.setStatus(200);
+        res.setCharacterEncoding("UTF-8");
+        res.setContentType(EVENT_STREAM);
+        res.addHeader("Cache-Control", "no-cache");
+        res.addHeader("X-Accel-Buffering", "no"); // proxies must not buffer the stream
+        try {
+            res.flushBuffer();
+        } catch (IOException e) {
+            return; // the client is already gone
+        }
+        SseClient client = new SseClient(ctx);
+        client.keepAlive(); // before the first event: a final one closes the stream at once
+        events.follow(caller, id, first, new StatusStream(new SseSink(client)));
+    }
+
+    static final String EVENT_STREAM = "text/event-stream";
+
+    /** A {@link StatusStream.Sink} writing to Javalin's SSE client. */
+    private record SseSink(SseClient client) implements StatusStream.Sink {
+        @Override
+        public boolean send(String event, String data) {
+            if (client.terminated()) {
+                return false;
+            }
+            client.sendEvent(event, data);
+            return !client.terminated();
+        }
+
+        @Override
+        public boolean comment(String text) {
+            if (client.terminated()) {
+                return false;
+            }
+            client.sendComment(text);
+            return !client.terminated();
+        }
+
+        @Override
+        public void close() {
+            client.close();
+        }
     }
 
     // DELETE /v1/requests/{id}

@@ -10,6 +10,7 @@ import dev.streaminfer.api.service.IdempotencyKeys;
 import dev.streaminfer.api.service.InferenceService;
 import dev.streaminfer.api.quota.JdbcQuotaOverrides;
 import dev.streaminfer.api.service.QuotaService;
+import dev.streaminfer.api.service.RequestEvents;
 import dev.streaminfer.api.service.RequestService;
 import dev.streaminfer.api.service.ResultWaiter;
 import dev.streaminfer.api.service.UsageService;
@@ -46,6 +47,8 @@ public final class IngestApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IngestApi.class);
     private static final String COUNTED = "streaminfer.counted";
     private static final String STARTED = "streaminfer.started";
+    /** A comment on every open event stream this often: finds clients that went away, keeps proxies from timing out. */
+    private static final java.time.Duration EVENTS_KEEP_ALIVE = java.time.Duration.ofSeconds(15);
 
     private final ApiConfig config;
     private final List<AutoCloseable> resources;
@@ -110,9 +113,12 @@ public final class IngestApi implements AutoCloseable {
                 config.markerTtl());
         QuotaService quotas = new QuotaService(new JdbcQuotaOverrides(clients.dataSource()), publisher, clock, config.kafkaTimeout());
         UsageService usage = new UsageService(store, quotas, clock);
+        RequestEvents events = new RequestEvents(requests::status, waiter, config.waitPollInterval(),
+                EVENTS_KEEP_ALIVE, config.eventsMax());
+        resources.add(events);
         ApiHandlers handlers = new ApiHandlers(config, authenticator, parser, inference, requests, waiter, usage,
                 quotas, readiness, metrics, new JdbcRequestHistory(clients.dataSource(), config.kafkaTimeout()),
-                modelsJson(clients.registry()), OpenApi.document());
+                events, modelsJson(clients.registry()), OpenApi.document());
 
         IngestApi[] self = new IngestApi[1];
         Javalin app = Javalin.create(cfg -> {
@@ -153,6 +159,7 @@ public final class IngestApi implements AutoCloseable {
         app.post("/v1/embeddings", handlers::embeddings);
         app.get("/v1/requests", handlers::list);
         app.get("/v1/requests/{id}", handlers::status);
+        app.get("/v1/requests/{id}/events", handlers::events);
         app.delete("/v1/requests/{id}", handlers::cancel);
         app.get("/v1/usage", handlers::usage);
         app.get("/v1/models", handlers::models);

@@ -83,6 +83,14 @@ class OpenApiITCase {
         s.put("get /v1/requests/{id} 200", () -> http.get("/v1/requests/" + accepted(SharedApi.ALICE), SharedApi.ALICE));
         s.put("get /v1/requests/{id} 401", () -> http.get("/v1/requests/x", null));
         s.put("get /v1/requests/{id} 404", () -> http.get("/v1/requests/" + accepted(SharedApi.ALICE), SharedApi.BOB));
+        s.put("get /v1/requests/{id}/events 200", () -> {
+            String id = accepted(SharedApi.ALICE);
+            SubmitAndStatusITCase.writeResult(id, "it-alice", RequestStatus.COMPLETED); // final: the stream ends
+            return http.get("/v1/requests/" + id + "/events", SharedApi.ALICE);
+        });
+        s.put("get /v1/requests/{id}/events 401", () -> http.get("/v1/requests/x/events", null));
+        s.put("get /v1/requests/{id}/events 404", () -> http.get("/v1/requests/" + accepted(SharedApi.ALICE)
+                + "/events", SharedApi.BOB));
         s.put("delete /v1/requests/{id} 202", () -> http.delete("/v1/requests/" + accepted(SharedApi.ALICE),
                 SharedApi.ALICE));
         s.put("delete /v1/requests/{id} 401", () -> http.delete("/v1/requests/x", null));

@@ -24,7 +24,7 @@ class OutageITCase {
     /** The documented (method path status) answers this class provokes; {@code OpenApiITCase} counts them. */
     static final Set<String> COVERED = Set.of(
             "post /v1/inference 503", "post /v1/embeddings 503", "delete /v1/requests/{id} 503", "put /v1/admin/quotas/{user_id} 503",
-            "get /v1/requests/{id} 503", "get /v1/requests 503", "get /v1/usage 503", "get /readyz 503");
+            "get /v1/requests/{id} 503", "get /v1/requests 503", "get /v1/requests/{id}/events 503", "get /v1/usage 503", "get /readyz 503");
 
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(2);
     private static IngestApi api;
@@ -122,6 +122,7 @@ class OutageITCase {
                 assertThat(post.status()).as(post.body()).isEqualTo(503);
                 assertThat(post.errorCode()).isEqualTo("service_unavailable");
                 assertThat(http.get("/v1/requests/anything", SharedApi.ALICE).status()).isEqualTo(503);
+                assertThat(http.get("/v1/requests/anything/events", SharedApi.ALICE).status()).isEqualTo(503);
                 assertThat(http.get("/v1/usage", SharedApi.ALICE).status()).isEqualTo(503);
                 awaitStatus("/readyz", 503, Duration.ofSeconds(10));
             } finally {

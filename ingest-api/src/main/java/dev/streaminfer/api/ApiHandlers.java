@@ -21,6 +21,7 @@ import dev.streaminfer.api.service.EmbeddingsResponse;
 import dev.streaminfer.api.service.QuotaService;
 import java.time.Instant;
 import dev.streaminfer.api.request.QuotaBodyParser;
+import dev.streaminfer.api.service.AdminStats;
 import dev.streaminfer.api.service.RequestEvents;
 import dev.streaminfer.api.service.RequestService;
 import dev.streaminfer.api.service.StatusStream;
@@ -60,13 +61,15 @@ final class ApiHandlers {
     private final ApiMetrics metrics;
     private final JdbcRequestHistory history;
     private final RequestEvents events;
+    private final AdminStats stats;
     private final String modelsJson;
     private final String openApiJson;
+    private final DocsPage docs = DocsPage.load();
 
     ApiHandlers(ApiConfig config, Authenticator authenticator, InferenceBodyParser parser, InferenceService inference,
                 RequestService requests, ResultWaiter waiter, UsageService usage, QuotaService quotas,
                 Readiness readiness, ApiMetrics metrics, JdbcRequestHistory history, RequestEvents events,
-                String modelsJson, String openApiJson) {
+                AdminStats stats, String modelsJson, String openApiJson) {
         this.config = config;
         this.authenticator = authenticator;
         this.parser = parser;
@@ -80,6 +83,7 @@ final class ApiHandlers {
         this.metrics = metrics;
         this.history = history;
         this.events = events;
+        this.stats = stats;
         this.modelsJson = modelsJson;
         this.openApiJson = openApiJson;
     }
@@ -272,12 +276,22 @@ final class ApiHandlers {
         json(ctx, 200, modelsJson);
     }
 
-    // PUT /v1/admin/quotas/{user_id}
-    void putQuota(Context ctx) throws IOException {
-        Caller caller = authenticate(ctx);
+    // GET /v1/admin/stats
+    void stats(Context ctx) {
+        requireAdmin(authenticate(ctx));
+        json(ctx, 200, stats.snapshot().toString());
+    }
+
+    private static void requireAdmin(Caller caller) {
         if (!caller.isAdmin()) {
             throw ApiError.of(ErrorCode.FORBIDDEN, "this route needs an admin key").exception();
         }
+    }
+
+    // PUT /v1/admin/quotas/{user_id}
+    void putQuota(Context ctx) throws IOException {
+        Caller caller = authenticate(ctx);
+        requireAdmin(caller);
         byte[] body = BoundedBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(),
                 config.maxBodyBytes());
         QuotaService.QuotaChange change = quotas.update(caller, ctx.pathParam("user_id"), QuotaBodyParser.parse(body));
@@ -314,6 +328,19 @@ final class ApiHandlers {
 
     void openApi(Context ctx) {
         json(ctx, 200, openApiJson);
+    }
+
+    // GET /docs: Swagger UI over /openapi.json
+    void docs(Context ctx) {
+        ctx.status(200).contentType("text/html; charset=utf-8").result(docs.html());
+    }
+
+    // GET /docs/assets/{file}: the Swagger UI files the page loads, from the webjar
+    void docsAsset(Context ctx) {
+        DocsPage.Asset asset = docs.asset(ctx.pathParam("file"))
+                .orElseThrow(() -> ApiError.notFound("no such file").exception());
+        ctx.header("Cache-Control", "public, max-age=86400");
+        ctx.status(200).contentType(asset.contentType()).result(asset.bytes());
     }
 
     private Caller authenticate(Context ctx) {

@@ -4,16 +4,19 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streaminfer.api.auth.ApiKeyStore;
 import dev.streaminfer.api.auth.Authenticator;
+import dev.streaminfer.api.kafka.ConsumerLag;
 import dev.streaminfer.api.kafka.KafkaRequestPublisher;
 import dev.streaminfer.api.request.InferenceBodyParser;
 import dev.streaminfer.api.service.IdempotencyKeys;
 import dev.streaminfer.api.service.InferenceService;
 import dev.streaminfer.api.quota.JdbcQuotaOverrides;
 import dev.streaminfer.api.service.QuotaService;
+import dev.streaminfer.api.service.AdminStats;
 import dev.streaminfer.api.service.RequestEvents;
 import dev.streaminfer.api.service.RequestService;
 import dev.streaminfer.api.service.ResultWaiter;
 import dev.streaminfer.api.service.UsageService;
+import dev.streaminfer.api.store.JdbcRequestCounts;
 import dev.streaminfer.api.store.JdbcRequestHistory;
 import dev.streaminfer.api.store.KeyspaceEvents;
 import dev.streaminfer.api.store.RedisRequestStore;
@@ -118,7 +121,8 @@ public final class IngestApi implements AutoCloseable {
         resources.add(events);
         ApiHandlers handlers = new ApiHandlers(config, authenticator, parser, inference, requests, waiter, usage,
                 quotas, readiness, metrics, new JdbcRequestHistory(clients.dataSource(), config.kafkaTimeout()),
-                events, modelsJson(clients.registry()), OpenApi.document());
+                events, adminStats(config, clients, resources, inFlight, waiter, clock),
+                modelsJson(clients.registry()), OpenApi.document());
 
         IngestApi[] self = new IngestApi[1];
         Javalin app = Javalin.create(cfg -> {
@@ -153,6 +157,15 @@ public final class IngestApi implements AutoCloseable {
         return api;
     }
 
+    private static AdminStats adminStats(ApiConfig config, ApiClients clients, List<AutoCloseable> resources,
+                                         AtomicInteger inFlight, ResultWaiter waiter, Clock clock) {
+        // Reads of Kafka and PostgreSQL for an operator are bounded like a Kafka write.
+        ConsumerLag lag = new ConsumerLag(config.kafkaBootstrapServers(), config.kafkaTimeout());
+        resources.add(lag);
+        return new AdminStats(lag, new JdbcRequestCounts(clients.dataSource(), config.kafkaTimeout()),
+                config.jobGroupId(), config.requestsTopic(), inFlight::get, waiter::waiting, clock);
+    }
+
     /** Every route and the handler that serves it. */
     private static void routes(Javalin app, ApiHandlers handlers) {
         app.post("/v1/inference", handlers::submit);
@@ -164,10 +177,13 @@ public final class IngestApi implements AutoCloseable {
         app.get("/v1/usage", handlers::usage);
         app.get("/v1/models", handlers::models);
         app.put("/v1/admin/quotas/{user_id}", handlers::putQuota);
+        app.get("/v1/admin/stats", handlers::stats);
         app.get("/healthz", handlers::healthz);
         app.get("/readyz", handlers::readyz);
         app.get("/metrics", handlers::metrics);
         app.get("/openapi.json", handlers::openApi);
+        app.get(DocsPage.PATH, handlers::docs);
+        app.get(DocsPage.ASSETS + "{file}", handlers::docsAsset);
     }
 
     private void admit(Context ctx) {

@@ -111,10 +111,14 @@ class OpenApiITCase {
         s.put("put /v1/admin/quotas/{user_id} 401", () -> http.put("/v1/admin/quotas/openapi-user", null, "{}"));
         s.put("put /v1/admin/quotas/{user_id} 403", () -> http.put("/v1/admin/quotas/openapi-user", SharedApi.BOB,
                 "{\"tokens_per_minute\":100}"));
+        s.put("get /v1/admin/stats 200", () -> http.get("/v1/admin/stats", SharedApi.ADMIN));
+        s.put("get /v1/admin/stats 401", () -> http.get("/v1/admin/stats", null));
+        s.put("get /v1/admin/stats 403", () -> http.get("/v1/admin/stats", SharedApi.BOB));
         s.put("get /healthz 200", () -> http.get("/healthz", null));
         s.put("get /readyz 200", () -> http.get("/readyz", null));
         s.put("get /metrics 200", () -> http.get("/metrics", null));
         s.put("get /openapi.json 200", () -> http.get("/openapi.json", null));
+        s.put("get /docs 200", () -> http.get("/docs", null));
         return s;
     }
 

@@ -5,11 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streaminfer.api.request.ListQuery;
 import dev.streaminfer.api.request.PageCursor;
 import dev.streaminfer.contract.serde.Json;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -24,7 +22,7 @@ import javax.sql.DataSource;
  * request ends): one user's rows, newest first, by keyset pagination on
  * {@code (submitted_at, request_id)} (index {@code inference_results_user_submitted_id}, V23), so
  * a page costs the same however deep it is and rows written meanwhile never shift a page.
- * Each query runs in a read-only transaction with a statement timeout.
+ * Each query runs read-only with a statement timeout ({@link ReadOnlySql}).
  */
 public final class JdbcRequestHistory {
 
@@ -71,34 +69,26 @@ public final class JdbcRequestHistory {
         sql.append(" ORDER BY submitted_at DESC, request_id DESC LIMIT ?");
         args.add(query.limit() + 1); // one more than asked: whether a next page exists
 
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try (Statement s = c.createStatement()) {
-                s.execute("SET TRANSACTION READ ONLY");
-                s.execute("SET LOCAL statement_timeout = " + queryTimeout.toMillis());
-            }
-            List<Entry> entries = new ArrayList<>();
+        List<Entry> entries = ReadOnlySql.query(dataSource, queryTimeout, c -> {
+            List<Entry> rows = new ArrayList<>();
             try (PreparedStatement s = c.prepareStatement(sql.toString())) {
                 for (int i = 0; i < args.size(); i++) {
                     s.setObject(i + 1, args.get(i));
                 }
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
-                        entries.add(entry(r));
+                        rows.add(entry(r));
                     }
                 }
-            } finally {
-                c.rollback(); // nothing to keep: it only read
             }
-            if (entries.size() <= query.limit()) {
-                return new Page(entries, null);
-            }
-            List<Entry> page = entries.subList(0, query.limit());
-            Entry last = page.get(page.size() - 1);
-            return new Page(List.copyOf(page), new PageCursor(micros(last.submittedAt()), last.requestId()));
-        } catch (SQLException e) {
-            throw new RequestStore.StoreUnavailableException("PostgreSQL: " + e.getMessage(), e);
+            return rows;
+        });
+        if (entries.size() <= query.limit()) {
+            return new Page(entries, null);
         }
+        List<Entry> page = entries.subList(0, query.limit());
+        Entry last = page.get(page.size() - 1);
+        return new Page(List.copyOf(page), new PageCursor(micros(last.submittedAt()), last.requestId()));
     }
 
     private static Entry entry(ResultSet r) throws SQLException {

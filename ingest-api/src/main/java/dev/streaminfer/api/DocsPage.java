@@ -3,6 +3,7 @@ package dev.streaminfer.api;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -36,7 +37,7 @@ final class DocsPage {
     /** @throws IllegalStateException if the webjar is not on the classpath */
     static DocsPage load() {
         String version = version();
-        Map<String, Asset> assets = new java.util.HashMap<>();
+        Map<String, Asset> assets = new HashMap<>();
         FILES.forEach((name, type) -> assets.put(name, new Asset(type, read(WEBJAR + version + "/" + name))));
         String html = """
                 <!DOCTYPE html>

@@ -32,6 +32,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -51,7 +52,7 @@ public final class IngestApi implements AutoCloseable {
     private static final String COUNTED = "streaminfer.counted";
     private static final String STARTED = "streaminfer.started";
     /** A comment on every open event stream this often: finds clients that went away, keeps proxies from timing out. */
-    private static final java.time.Duration EVENTS_KEEP_ALIVE = java.time.Duration.ofSeconds(15);
+    private static final Duration EVENTS_KEEP_ALIVE = Duration.ofSeconds(15);
 
     private final ApiConfig config;
     private final List<AutoCloseable> resources;

@@ -2,6 +2,7 @@ package dev.streaminfer.api.kafka;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -68,7 +69,7 @@ public final class ConsumerLag implements AutoCloseable {
                 total += lag;
                 out.add(new Partition(tp.partition(), end, at == null ? null : at.offset(), lag));
             }
-            out.sort(java.util.Comparator.comparingInt(Partition::partition));
+            out.sort(Comparator.comparingInt(Partition::partition));
             return new Lag(group, topic, total, List.copyOf(out));
         } catch (ExecutionException | TimeoutException e) {
             throw new KafkaUnavailableException("Kafka: " + e.getMessage(), e);

@@ -29,6 +29,8 @@ import java.util.Objects;
  * @param readinessInterval how often the dependencies are probed for {@code /readyz}
  * @param waitPollInterval the period of the one shared poller that backs up keyspace events
  * @param embeddingsWait how long {@code POST /v1/embeddings} waits for the result before 504
+ * @param eventsMax how long one {@code GET /v1/requests/{id}/events} stream stays open without a final status
+ * @param jobGroupId the job's consumer group on the requests topic, whose lag {@code GET /v1/admin/stats} shows
  */
 public record ApiConfig(
         int port,
@@ -49,7 +51,9 @@ public record ApiConfig(
         Duration shutdownTimeout,
         Duration readinessInterval,
         Duration waitPollInterval,
-        Duration embeddingsWait) {
+        Duration embeddingsWait,
+        Duration eventsMax,
+        String jobGroupId) {
 
     /** One environment variable: its name, default and meaning. */
     public record Option(String env, String defaultValue, String description) {}
@@ -73,11 +77,13 @@ public record ApiConfig(
     public static final Option READINESS_INTERVAL = new Option("API_READINESS_INTERVAL_MS", "1000", "dependency probe period");
     public static final Option WAIT_POLL_INTERVAL = new Option("API_WAIT_POLL_INTERVAL_MS", "500", "shared result poller period (backs up keyspace events)");
     public static final Option EMBEDDINGS_WAIT = new Option("API_EMBEDDINGS_WAIT_MS", "30000", "how long POST /v1/embeddings waits for the result (then 504)");
+    public static final Option JOB_GROUP_ID = new Option("API_JOB_GROUP_ID", "streaminfer-job", "the job's consumer group on the requests topic (its lag in GET /v1/admin/stats; the job's streaminfer.kafka.group-id)");
+    public static final Option EVENTS_MAX = new Option("API_EVENTS_MAX_MS", "600000", "longest GET /v1/requests/{id}/events stream without a final status (the client reconnects)");
 
     public static final List<Option> OPTIONS = List.of(API_PORT, KAFKA, REQUESTS_TOPIC, QUOTA_TOPIC,
             POSTGRES_URL, POSTGRES_USER, POSTGRES_PASSWORD, REDIS, KAFKA_TIMEOUT, REDIS_TIMEOUT,
             KEY_CACHE_TTL, MAX_BODY, MAX_WAIT, IDEMPOTENCY_TTL, MARKER_TTL, SHUTDOWN_TIMEOUT,
-            READINESS_INTERVAL, WAIT_POLL_INTERVAL, EMBEDDINGS_WAIT);
+            READINESS_INTERVAL, WAIT_POLL_INTERVAL, EMBEDDINGS_WAIT, EVENTS_MAX, JOB_GROUP_ID);
 
     public ApiConfig {
         Objects.requireNonNull(kafkaBootstrapServers, "kafkaBootstrapServers");
@@ -87,6 +93,7 @@ public record ApiConfig(
         Objects.requireNonNull(postgresUser, "postgresUser");
         Objects.requireNonNull(postgresPassword, "postgresPassword");
         Objects.requireNonNull(redisUrl, "redisUrl");
+        Objects.requireNonNull(jobGroupId, "jobGroupId");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range: " + port);
         if (maxBodyBytes < 1024) throw new IllegalArgumentException("maxBodyBytes must be >= 1024");
         positive(kafkaTimeout, "kafkaTimeout");
@@ -99,6 +106,7 @@ public record ApiConfig(
         positive(readinessInterval, "readinessInterval");
         positive(waitPollInterval, "waitPollInterval");
         positive(embeddingsWait, "embeddingsWait");
+        positive(eventsMax, "eventsMax");
     }
 
     private static void positive(Duration d, String name) {
@@ -133,7 +141,9 @@ public record ApiConfig(
                 millis(env, SHUTDOWN_TIMEOUT),
                 millis(env, READINESS_INTERVAL),
                 millis(env, WAIT_POLL_INTERVAL),
-                millis(env, EMBEDDINGS_WAIT));
+                millis(env, EMBEDDINGS_WAIT),
+                millis(env, EVENTS_MAX),
+                string(env, JOB_GROUP_ID));
     }
 
     private static String string(Map<String, String> env, Option option) {
@@ -197,6 +207,8 @@ public record ApiConfig(
         private Duration readinessInterval;
         private Duration waitPollInterval;
         private Duration embeddingsWait;
+        private Duration eventsMax;
+        private String jobGroupId;
 
         private Builder(ApiConfig c) {
             port = c.port;
@@ -218,6 +230,8 @@ public record ApiConfig(
             readinessInterval = c.readinessInterval;
             waitPollInterval = c.waitPollInterval;
             embeddingsWait = c.embeddingsWait;
+            eventsMax = c.eventsMax;
+            jobGroupId = c.jobGroupId;
         }
 
         public Builder port(int v) { port = v; return this; }
@@ -242,12 +256,14 @@ public record ApiConfig(
         public Builder readinessInterval(Duration v) { readinessInterval = v; return this; }
         public Builder waitPollInterval(Duration v) { waitPollInterval = v; return this; }
         public Builder embeddingsWait(Duration v) { embeddingsWait = v; return this; }
+        public Builder eventsMax(Duration v) { eventsMax = v; return this; }
+        public Builder jobGroupId(String v) { jobGroupId = v; return this; }
 
         public ApiConfig build() {
             return new ApiConfig(port, kafkaBootstrapServers, requestsTopic, quotaUpdatesTopic, postgresUrl,
                     postgresUser, postgresPassword, redisUrl, kafkaTimeout, redisTimeout, keyCacheTtl,
                     maxBodyBytes, maxWait, idempotencyTtl, markerTtl, shutdownTimeout, readinessInterval,
-                    waitPollInterval, embeddingsWait);
+                    waitPollInterval, embeddingsWait, eventsMax, jobGroupId);
         }
     }
 }

@@ -6,6 +6,9 @@ import dev.streaminfer.api.auth.Caller;
 import dev.streaminfer.api.request.BoundedBody;
 import dev.streaminfer.api.request.EmbeddingsBodyParser;
 import dev.streaminfer.api.request.InferenceBodyParser;
+import dev.streaminfer.api.request.ListQuery;
+import dev.streaminfer.api.store.JdbcRequestHistory;
+import dev.streaminfer.api.store.RequestStore;
 import dev.streaminfer.api.request.QueryParams;
 import dev.streaminfer.api.request.Traceparent;
 import dev.streaminfer.contract.telemetry.Tracing;
@@ -18,7 +21,12 @@ import dev.streaminfer.api.service.EmbeddingsResponse;
 import dev.streaminfer.api.service.QuotaService;
 import java.time.Instant;
 import dev.streaminfer.api.request.QuotaBodyParser;
+import dev.streaminfer.api.service.AdminStats;
+import dev.streaminfer.api.service.RequestEvents;
 import dev.streaminfer.api.service.RequestService;
+import dev.streaminfer.api.service.StatusStream;
+import io.javalin.http.sse.SseClient;
+import jakarta.servlet.http.HttpServletResponse;
 import dev.streaminfer.api.service.ResultWaiter;
 import dev.streaminfer.api.service.UsageService;
 import dev.streaminfer.contract.model.ErrorCode;
@@ -51,12 +59,17 @@ final class ApiHandlers {
     private final QuotaService quotas;
     private final Readiness readiness;
     private final ApiMetrics metrics;
+    private final JdbcRequestHistory history;
+    private final RequestEvents events;
+    private final AdminStats stats;
     private final String modelsJson;
     private final String openApiJson;
+    private final DocsPage docs = DocsPage.load();
 
     ApiHandlers(ApiConfig config, Authenticator authenticator, InferenceBodyParser parser, InferenceService inference,
                 RequestService requests, ResultWaiter waiter, UsageService usage, QuotaService quotas,
-                Readiness readiness, ApiMetrics metrics, String modelsJson, String openApiJson) {
+                Readiness readiness, ApiMetrics metrics, JdbcRequestHistory history, RequestEvents events,
+                AdminStats stats, String modelsJson, String openApiJson) {
         this.config = config;
         this.authenticator = authenticator;
         this.parser = parser;
@@ -68,6 +81,9 @@ final class ApiHandlers {
         this.quotas = quotas;
         this.readiness = readiness;
         this.metrics = metrics;
+        this.history = history;
+        this.events = events;
+        this.stats = stats;
         this.modelsJson = modelsJson;
         this.openApiJson = openApiJson;
     }
@@ -162,6 +178,19 @@ final class ApiHandlers {
         }));
     }
 
+    // GET /v1/requests?status=&since=&until=&limit=&cursor=&user_id=
+    void list(Context ctx) {
+        Caller caller = authenticate(ctx);
+        ListQuery query = ListQuery.parse(caller, ctx::queryParam);
+        JdbcRequestHistory.Page page;
+        try {
+            page = history.page(query);
+        } catch (RequestStore.StoreUnavailableException e) {
+            throw ApiError.unavailable("PostgreSQL is not reachable").exception();
+        }
+        json(ctx, 200, JdbcRequestHistory.toJson(page).toString());
+    }
+
     // GET /v1/requests/{id}
     void status(Context ctx) {
         Caller caller = authenticate(ctx);
@@ -170,6 +199,57 @@ final class ApiHandlers {
             throw ApiError.notFound("no such request").exception();
         }
         json(ctx, 200, doc.get().toString());
+    }
+
+    // GET /v1/requests/{id}/events (Server-Sent Events)
+    void events(Context ctx) {
+        Caller caller = authenticate(ctx);
+        String id = ctx.pathParam("id");
+        // Ownership and the current state before any byte of the stream: 404 stays a plain 404.
+        ObjectNode first = requests.status(caller, id)
+                .orElseThrow(() -> ApiError.notFound("no such request").exception());
+        HttpServletResponse res = ctx.res();
+        res.setStatus(200);
+        res.setCharacterEncoding("UTF-8");
+        res.setContentType(EVENT_STREAM);
+        res.addHeader("Cache-Control", "no-cache");
+        res.addHeader("X-Accel-Buffering", "no"); // proxies must not buffer the stream
+        try {
+            res.flushBuffer();
+        } catch (IOException e) {
+            return; // the client is already gone
+        }
+        SseClient client = new SseClient(ctx);
+        client.keepAlive(); // before the first event: a final one closes the stream at once
+        events.follow(caller, id, first, new StatusStream(new SseSink(client)));
+    }
+
+    static final String EVENT_STREAM = "text/event-stream";
+
+    /** A {@link StatusStream.Sink} writing to Javalin's SSE client. */
+    private record SseSink(SseClient client) implements StatusStream.Sink {
+        @Override
+        public boolean send(String event, String data) {
+            if (client.terminated()) {
+                return false;
+            }
+            client.sendEvent(event, data);
+            return !client.terminated();
+        }
+
+        @Override
+        public boolean comment(String text) {
+            if (client.terminated()) {
+                return false;
+            }
+            client.sendComment(text);
+            return !client.terminated();
+        }
+
+        @Override
+        public void close() {
+            client.close();
+        }
     }
 
     // DELETE /v1/requests/{id}
@@ -196,12 +276,22 @@ final class ApiHandlers {
         json(ctx, 200, modelsJson);
     }
 
-    // PUT /v1/admin/quotas/{user_id}
-    void putQuota(Context ctx) throws IOException {
-        Caller caller = authenticate(ctx);
+    // GET /v1/admin/stats
+    void stats(Context ctx) {
+        requireAdmin(authenticate(ctx));
+        json(ctx, 200, stats.snapshot().toString());
+    }
+
+    private static void requireAdmin(Caller caller) {
         if (!caller.isAdmin()) {
             throw ApiError.of(ErrorCode.FORBIDDEN, "this route needs an admin key").exception();
         }
+    }
+
+    // PUT /v1/admin/quotas/{user_id}
+    void putQuota(Context ctx) throws IOException {
+        Caller caller = authenticate(ctx);
+        requireAdmin(caller);
         byte[] body = BoundedBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(),
                 config.maxBodyBytes());
         QuotaService.QuotaChange change = quotas.update(caller, ctx.pathParam("user_id"), QuotaBodyParser.parse(body));
@@ -238,6 +328,19 @@ final class ApiHandlers {
 
     void openApi(Context ctx) {
         json(ctx, 200, openApiJson);
+    }
+
+    // GET /docs: Swagger UI over /openapi.json
+    void docs(Context ctx) {
+        ctx.status(200).contentType("text/html; charset=utf-8").result(docs.html());
+    }
+
+    // GET /docs/assets/{file}: the Swagger UI files the page loads, from the webjar
+    void docsAsset(Context ctx) {
+        DocsPage.Asset asset = docs.asset(ctx.pathParam("file"))
+                .orElseThrow(() -> ApiError.notFound("no such file").exception());
+        ctx.header("Cache-Control", "public, max-age=86400");
+        ctx.status(200).contentType(asset.contentType()).result(asset.bytes());
     }
 
     private Caller authenticate(Context ctx) {

@@ -4,15 +4,20 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streaminfer.api.auth.ApiKeyStore;
 import dev.streaminfer.api.auth.Authenticator;
+import dev.streaminfer.api.kafka.ConsumerLag;
 import dev.streaminfer.api.kafka.KafkaRequestPublisher;
 import dev.streaminfer.api.request.InferenceBodyParser;
 import dev.streaminfer.api.service.IdempotencyKeys;
 import dev.streaminfer.api.service.InferenceService;
 import dev.streaminfer.api.quota.JdbcQuotaOverrides;
 import dev.streaminfer.api.service.QuotaService;
+import dev.streaminfer.api.service.AdminStats;
+import dev.streaminfer.api.service.RequestEvents;
 import dev.streaminfer.api.service.RequestService;
 import dev.streaminfer.api.service.ResultWaiter;
 import dev.streaminfer.api.service.UsageService;
+import dev.streaminfer.api.store.JdbcRequestCounts;
+import dev.streaminfer.api.store.JdbcRequestHistory;
 import dev.streaminfer.api.store.KeyspaceEvents;
 import dev.streaminfer.api.store.RedisRequestStore;
 import dev.streaminfer.contract.registry.ModelRegistry;
@@ -27,6 +32,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -45,6 +51,8 @@ public final class IngestApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IngestApi.class);
     private static final String COUNTED = "streaminfer.counted";
     private static final String STARTED = "streaminfer.started";
+    /** A comment on every open event stream this often: finds clients that went away, keeps proxies from timing out. */
+    private static final Duration EVENTS_KEEP_ALIVE = Duration.ofSeconds(15);
 
     private final ApiConfig config;
     private final List<AutoCloseable> resources;
@@ -109,8 +117,13 @@ public final class IngestApi implements AutoCloseable {
                 config.markerTtl());
         QuotaService quotas = new QuotaService(new JdbcQuotaOverrides(clients.dataSource()), publisher, clock, config.kafkaTimeout());
         UsageService usage = new UsageService(store, quotas, clock);
+        RequestEvents events = new RequestEvents(requests::status, waiter, config.waitPollInterval(),
+                EVENTS_KEEP_ALIVE, config.eventsMax());
+        resources.add(events);
         ApiHandlers handlers = new ApiHandlers(config, authenticator, parser, inference, requests, waiter, usage,
-                quotas, readiness, metrics, modelsJson(clients.registry()), OpenApi.document());
+                quotas, readiness, metrics, new JdbcRequestHistory(clients.dataSource(), config.kafkaTimeout()),
+                events, adminStats(config, clients, resources, inFlight, waiter, clock),
+                modelsJson(clients.registry()), OpenApi.document());
 
         IngestApi[] self = new IngestApi[1];
         Javalin app = Javalin.create(cfg -> {
@@ -145,19 +158,33 @@ public final class IngestApi implements AutoCloseable {
         return api;
     }
 
+    private static AdminStats adminStats(ApiConfig config, ApiClients clients, List<AutoCloseable> resources,
+                                         AtomicInteger inFlight, ResultWaiter waiter, Clock clock) {
+        // Reads of Kafka and PostgreSQL for an operator are bounded like a Kafka write.
+        ConsumerLag lag = new ConsumerLag(config.kafkaBootstrapServers(), config.kafkaTimeout());
+        resources.add(lag);
+        return new AdminStats(lag, new JdbcRequestCounts(clients.dataSource(), config.kafkaTimeout()),
+                config.jobGroupId(), config.requestsTopic(), inFlight::get, waiter::waiting, clock);
+    }
+
     /** Every route and the handler that serves it. */
     private static void routes(Javalin app, ApiHandlers handlers) {
         app.post("/v1/inference", handlers::submit);
         app.post("/v1/embeddings", handlers::embeddings);
+        app.get("/v1/requests", handlers::list);
         app.get("/v1/requests/{id}", handlers::status);
+        app.get("/v1/requests/{id}/events", handlers::events);
         app.delete("/v1/requests/{id}", handlers::cancel);
         app.get("/v1/usage", handlers::usage);
         app.get("/v1/models", handlers::models);
         app.put("/v1/admin/quotas/{user_id}", handlers::putQuota);
+        app.get("/v1/admin/stats", handlers::stats);
         app.get("/healthz", handlers::healthz);
         app.get("/readyz", handlers::readyz);
         app.get("/metrics", handlers::metrics);
         app.get("/openapi.json", handlers::openApi);
+        app.get(DocsPage.PATH, handlers::docs);
+        app.get(DocsPage.ASSETS + "{file}", handlers::docsAsset);
     }
 
     private void admit(Context ctx) {

@@ -76,9 +76,21 @@ class OpenApiITCase {
         s.put("post /v1/embeddings 429", () -> http.post("/v1/embeddings", spentUserKey(), emb));
         s.put("post /v1/embeddings 502", () -> embeddingsAnsweredWith(RequestStatus.FAILED));
         s.put("post /v1/embeddings 504", () -> http.post("/v1/embeddings", SharedApi.BOB, emb));
+        s.put("get /v1/requests 200", () -> http.get("/v1/requests?limit=5", SharedApi.ALICE));
+        s.put("get /v1/requests 400", () -> http.get("/v1/requests?limit=0", SharedApi.ALICE));
+        s.put("get /v1/requests 401", () -> http.get("/v1/requests", null));
+        s.put("get /v1/requests 403", () -> http.get("/v1/requests?user_id=it-bob", SharedApi.ALICE));
         s.put("get /v1/requests/{id} 200", () -> http.get("/v1/requests/" + accepted(SharedApi.ALICE), SharedApi.ALICE));
         s.put("get /v1/requests/{id} 401", () -> http.get("/v1/requests/x", null));
         s.put("get /v1/requests/{id} 404", () -> http.get("/v1/requests/" + accepted(SharedApi.ALICE), SharedApi.BOB));
+        s.put("get /v1/requests/{id}/events 200", () -> {
+            String id = accepted(SharedApi.ALICE);
+            SubmitAndStatusITCase.writeResult(id, "it-alice", RequestStatus.COMPLETED); // final: the stream ends
+            return http.get("/v1/requests/" + id + "/events", SharedApi.ALICE);
+        });
+        s.put("get /v1/requests/{id}/events 401", () -> http.get("/v1/requests/x/events", null));
+        s.put("get /v1/requests/{id}/events 404", () -> http.get("/v1/requests/" + accepted(SharedApi.ALICE)
+                + "/events", SharedApi.BOB));
         s.put("delete /v1/requests/{id} 202", () -> http.delete("/v1/requests/" + accepted(SharedApi.ALICE),
                 SharedApi.ALICE));
         s.put("delete /v1/requests/{id} 401", () -> http.delete("/v1/requests/x", null));
@@ -99,10 +111,14 @@ class OpenApiITCase {
         s.put("put /v1/admin/quotas/{user_id} 401", () -> http.put("/v1/admin/quotas/openapi-user", null, "{}"));
         s.put("put /v1/admin/quotas/{user_id} 403", () -> http.put("/v1/admin/quotas/openapi-user", SharedApi.BOB,
                 "{\"tokens_per_minute\":100}"));
+        s.put("get /v1/admin/stats 200", () -> http.get("/v1/admin/stats", SharedApi.ADMIN));
+        s.put("get /v1/admin/stats 401", () -> http.get("/v1/admin/stats", null));
+        s.put("get /v1/admin/stats 403", () -> http.get("/v1/admin/stats", SharedApi.BOB));
         s.put("get /healthz 200", () -> http.get("/healthz", null));
         s.put("get /readyz 200", () -> http.get("/readyz", null));
         s.put("get /metrics 200", () -> http.get("/metrics", null));
         s.put("get /openapi.json 200", () -> http.get("/openapi.json", null));
+        s.put("get /docs 200", () -> http.get("/docs", null));
         return s;
     }
 

@@ -2,6 +2,7 @@ package dev.streaminfer.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.streaminfer.api.kafka.KafkaRequestLookup;
 import dev.streaminfer.api.kafka.RequestLookup;
 import dev.streaminfer.localstack.ServiceControl;
@@ -24,16 +25,18 @@ class OutageITCase {
     /** The documented (method path status) answers this class provokes; {@code OpenApiITCase} counts them. */
     static final Set<String> COVERED = Set.of(
             "post /v1/inference 503", "post /v1/embeddings 503", "delete /v1/requests/{id} 503", "put /v1/admin/quotas/{user_id} 503",
-            "get /v1/requests/{id} 503", "get /v1/usage 503", "get /readyz 503");
+            "get /v1/requests/{id} 503", "get /v1/requests 503", "get /v1/requests/{id}/events 503", "get /v1/usage 503", "get /readyz 503");
 
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(2);
+    /** Longer than an outage here, so a cached key shows what each route answers, not authentication. */
+    private static final Duration KEY_CACHE_TTL = Duration.ofSeconds(60);
     private static IngestApi api;
     private static TestHttp http;
 
     @BeforeAll
     static void start() {
         SharedApi.seed(SharedApi.endpoints());
-        api = IngestApi.start(SharedApi.config(SharedApi.endpoints()).kafkaTimeout(KAFKA_TIMEOUT)
+        api = IngestApi.start(SharedApi.config(SharedApi.endpoints()).kafkaTimeout(KAFKA_TIMEOUT).keyCacheTtl(KEY_CACHE_TTL)
                 .readinessInterval(Duration.ofMillis(200)).build());
         http = new TestHttp(api.port());
     }
@@ -69,6 +72,12 @@ class OutageITCase {
 
                 awaitStatus("/readyz", 503, Duration.ofSeconds(10));
                 assertThat(http.get("/readyz", null).json().path("checks").path("kafka").asBoolean()).isFalse();
+                // the operator's view still answers, naming what it could not ask
+                TestHttp.Response stats = http.get("/v1/admin/stats", SharedApi.ADMIN);
+                assertThat(stats.status()).as(stats.body()).isEqualTo(200);
+                assertThat(stats.json().path("queue").isNull()).isTrue();
+                assertThat(stats.json().path("unavailable")).extracting(JsonNode::asText).containsExactly("kafka");
+                assertThat(stats.json().path("requests").isObject()).isTrue();
 
                 // Once known down: refused at once.
                 t0 = System.nanoTime();
@@ -122,6 +131,7 @@ class OutageITCase {
                 assertThat(post.status()).as(post.body()).isEqualTo(503);
                 assertThat(post.errorCode()).isEqualTo("service_unavailable");
                 assertThat(http.get("/v1/requests/anything", SharedApi.ALICE).status()).isEqualTo(503);
+                assertThat(http.get("/v1/requests/anything/events", SharedApi.ALICE).status()).isEqualTo(503);
                 assertThat(http.get("/v1/usage", SharedApi.ALICE).status()).isEqualTo(503);
                 awaitStatus("/readyz", 503, Duration.ofSeconds(10));
             } finally {
@@ -133,6 +143,38 @@ class OutageITCase {
             assertThat(requests.collect(r -> new String(r.value(), StandardCharsets.UTF_8).contains(mark),
                     Duration.ofSeconds(1))).isEmpty();
         }
+    }
+
+    @Test
+    void postgres_down_is_503_for_the_request_listing_then_it_recovers() throws Exception {
+        // keys cached (KEY_CACHE_TTL): the answers below come from the routes, not from authentication
+        assertThat(http.get("/v1/requests", SharedApi.ALICE).status()).isEqualTo(200);
+        assertThat(http.get("/v1/admin/stats", SharedApi.ADMIN).status()).isEqualTo(200);
+        control().stopPostgres();
+        try {
+            TestHttp.Response list = http.get("/v1/requests", SharedApi.ALICE);
+            assertThat(list.status()).as(list.body()).isEqualTo(503);
+            assertThat(list.errorCode()).isEqualTo("service_unavailable");
+            TestHttp.Response stats = http.get("/v1/admin/stats", SharedApi.ADMIN);
+            assertThat(stats.status()).as(stats.body()).isEqualTo(200);
+            assertThat(stats.json().path("requests").isNull()).isTrue();
+            assertThat(stats.json().path("unavailable")).extracting(JsonNode::asText).containsExactly("postgres");
+            assertThat(stats.json().path("queue").path("topic").asText()).isEqualTo("inference-requests");
+        } finally {
+            control().startPostgres();
+        }
+        awaitStatus("/readyz", 200, Duration.ofSeconds(20));
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        int status;
+        do {
+            status = http.get("/v1/requests", SharedApi.ALICE).status();
+        } while (status != 200 && System.nanoTime() < deadline && sleep(200));
+        assertThat(status).isEqualTo(200);
+    }
+
+    private static boolean sleep(long ms) throws InterruptedException {
+        Thread.sleep(ms);
+        return true;
     }
 
     private static void awaitStatus(String path, int status, Duration max) throws InterruptedException {

@@ -3,11 +3,21 @@ package dev.streaminfer.contract.model;
 import java.util.Locale;
 import java.util.Optional;
 
-/** How urgently a request should be computed; higher priorities leave a batch buffer first. */
+/**
+ * How urgently a request should be computed; higher priorities leave a batch buffer first.
+ * Declared from least to most urgent: the batcher orders by declaration. New levels go at the
+ * end only if they are the most urgent (Flink's enum serializer keeps ordinals of checkpointed
+ * values stable when values are appended).
+ */
 public enum Priority {
     LOW,
     NORMAL,
-    HIGH;
+    HIGH,
+    CRITICAL;
+
+    /** Every wire name, least urgent first, for error messages: {@code low, normal, high, critical}. */
+    public static final String WIRE_NAMES = String.join(", ",
+            java.util.Arrays.stream(values()).map(Priority::wireName).toList());
 
     /** The lower-case name used in JSON and SQL. */
     public String wireName() {

@@ -109,7 +109,7 @@ public final class InferenceRequestCodec {
         JsonNode priorityNode = root.get("priority");
         if (priorityNode != null && !priorityNode.isNull()) {
             if (!priorityNode.isTextual() || Priority.fromWireName(priorityNode.textValue()).isEmpty()) {
-                return Decoded.failed(ErrorCode.WRONG_TYPE, "priority must be one of low, normal, high");
+                return Decoded.failed(ErrorCode.WRONG_TYPE, "priority must be one of " + Priority.WIRE_NAMES);
             }
             priority = Priority.fromWireName(priorityNode.textValue()).get();
         }

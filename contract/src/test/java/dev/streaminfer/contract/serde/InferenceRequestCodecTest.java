@@ -29,6 +29,15 @@ class InferenceRequestCodecTest {
     }
 
     @Test
+    void criticalPriorityRoundTrips() {
+        InferenceRequest original = new InferenceRequest("r-2", "alice", "all-minilm-l6-v2-q",
+                new String[] {"now"}, Priority.CRITICAL, T0 + 5000, T0, 0, null);
+        byte[] encoded = InferenceRequestCodec.encode(original);
+        assertThat(new String(encoded, StandardCharsets.UTF_8)).contains("\"priority\":\"critical\"");
+        assertThat(InferenceRequestCodec.decode(encoded, "all-minilm-l6-v2-q", 0L, null).request()).isEqualTo(original);
+    }
+
+    @Test
     void missingOptionalFieldsTakeDefaultsFromTheRecord() {
         InferenceRequestCodec.Decoded decoded = decode("{\"request_id\":\"r\",\"user_id\":\"u\",\"inputs\":[\"a\"]}");
         assertThat(decoded.isValid()).isTrue();

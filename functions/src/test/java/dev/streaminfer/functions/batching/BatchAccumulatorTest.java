@@ -64,6 +64,17 @@ class BatchAccumulatorTest {
     }
 
     @Test
+    void takesCriticalBeforeHighWhateverArrivedFirst() {
+        buffer.add(request("high-old").high().texts(2).arrivedAt(T0));
+        buffer.add(request("normal").texts(2).arrivedAt(T0 + 1));
+        buffer.add(request("critical").critical().texts(2).arrivedAt(T0 + 2));
+        buffer.add(request("high-new").high().texts(2).arrivedAt(T0 + 3));
+
+        assertThat(ids(buffer.drain(T0 + 3).batches()))
+                .containsExactly(List.of("critical", "high-old"), List.of("high-new", "normal"));
+    }
+
+    @Test
     void aFreeThreadTakesOneBatchOfWhatIsBufferedAtOnce() {
         buffer.add(request("low").low().arrivedAt(T0));
         buffer.add(request("high").high().arrivedAt(T0 + 1));

@@ -53,6 +53,11 @@ final class Requests {
         return this;
     }
 
+    Requests critical() {
+        priority = Priority.CRITICAL;
+        return this;
+    }
+
     Requests low() {
         priority = Priority.LOW;
         return this;

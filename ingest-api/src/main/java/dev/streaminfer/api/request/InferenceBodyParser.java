@@ -99,7 +99,7 @@ public final class InferenceBodyParser {
         JsonNode priorityNode = root.get("priority");
         if (priorityNode != null && !priorityNode.isNull()) {
             if (!priorityNode.isTextual() || Priority.fromWireName(priorityNode.textValue()).isEmpty()) {
-                throw fail(ErrorCode.INVALID_REQUEST, "priority must be one of low, normal, high");
+                throw fail(ErrorCode.INVALID_REQUEST, "priority must be one of " + Priority.WIRE_NAMES);
             }
             priority = Priority.fromWireName(priorityNode.textValue()).get();
         }

@@ -42,6 +42,20 @@ class InferenceBodyParserTest {
         assertThat(p.inputTokens()).isEqualTo(7);
     }
 
+    @ParameterizedTest
+    @CsvSource({"low, LOW", "normal, NORMAL", "high, HIGH", "critical, CRITICAL"})
+    void every_priority_level_is_accepted(String wire, Priority expected) {
+        assertThat(parse("{\"inputs\":[\"a\"],\"priority\":\"" + wire + "\"}").request().priority())
+                .isEqualTo(expected);
+    }
+
+    @Test
+    void an_unknown_priority_names_all_four_levels() {
+        InferenceBodyParser.Outcome outcome = parse("{\"inputs\":[\"a\"],\"priority\":\"urgent\"}");
+        assertThat(outcome.isValid()).isFalse();
+        assertThat(outcome.error().message()).contains("low, normal, high, critical");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "empty body                |                                                       | 400 | not_json",

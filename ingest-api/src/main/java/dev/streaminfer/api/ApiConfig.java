@@ -1,6 +1,9 @@
 package dev.streaminfer.api;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,6 +34,7 @@ import java.util.Objects;
  * @param embeddingsWait how long {@code POST /v1/embeddings} waits for the result before 504
  * @param eventsMax how long one {@code GET /v1/requests/{id}/events} stream stays open without a final status
  * @param jobGroupId the job's consumer group on the requests topic, whose lag {@code GET /v1/admin/stats} shows
+ * @param jobMetricsUrls the job's Prometheus endpoints, whose model-cache gauges {@code GET /v1/admin/stats} shows
  */
 public record ApiConfig(
         int port,
@@ -53,7 +57,8 @@ public record ApiConfig(
         Duration waitPollInterval,
         Duration embeddingsWait,
         Duration eventsMax,
-        String jobGroupId) {
+        String jobGroupId,
+        List<URI> jobMetricsUrls) {
 
     /** One environment variable: its name, default and meaning. */
     public record Option(String env, String defaultValue, String description) {}
@@ -78,12 +83,14 @@ public record ApiConfig(
     public static final Option WAIT_POLL_INTERVAL = new Option("API_WAIT_POLL_INTERVAL_MS", "500", "shared result poller period (backs up keyspace events)");
     public static final Option EMBEDDINGS_WAIT = new Option("API_EMBEDDINGS_WAIT_MS", "30000", "how long POST /v1/embeddings waits for the result (then 504)");
     public static final Option JOB_GROUP_ID = new Option("API_JOB_GROUP_ID", "streaminfer-job", "the job's consumer group on the requests topic (its lag in GET /v1/admin/stats; the job's streaminfer.kafka.group-id)");
+    public static final Option JOB_METRICS_URLS = new Option("API_JOB_METRICS_URLS", "", "comma-separated Prometheus endpoints of the job (JobManager, TaskManagers): the models each TaskManager holds in GET /v1/admin/stats; empty: not shown");
     public static final Option EVENTS_MAX = new Option("API_EVENTS_MAX_MS", "600000", "longest GET /v1/requests/{id}/events stream without a final status (the client reconnects)");
 
     public static final List<Option> OPTIONS = List.of(API_PORT, KAFKA, REQUESTS_TOPIC, QUOTA_TOPIC,
             POSTGRES_URL, POSTGRES_USER, POSTGRES_PASSWORD, REDIS, KAFKA_TIMEOUT, REDIS_TIMEOUT,
             KEY_CACHE_TTL, MAX_BODY, MAX_WAIT, IDEMPOTENCY_TTL, MARKER_TTL, SHUTDOWN_TIMEOUT,
-            READINESS_INTERVAL, WAIT_POLL_INTERVAL, EMBEDDINGS_WAIT, EVENTS_MAX, JOB_GROUP_ID);
+            READINESS_INTERVAL, WAIT_POLL_INTERVAL, EMBEDDINGS_WAIT, EVENTS_MAX, JOB_GROUP_ID,
+            JOB_METRICS_URLS);
 
     public ApiConfig {
         Objects.requireNonNull(kafkaBootstrapServers, "kafkaBootstrapServers");
@@ -94,6 +101,7 @@ public record ApiConfig(
         Objects.requireNonNull(postgresPassword, "postgresPassword");
         Objects.requireNonNull(redisUrl, "redisUrl");
         Objects.requireNonNull(jobGroupId, "jobGroupId");
+        jobMetricsUrls = List.copyOf(jobMetricsUrls);
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range: " + port);
         if (maxBodyBytes < 1024) throw new IllegalArgumentException("maxBodyBytes must be >= 1024");
         positive(kafkaTimeout, "kafkaTimeout");
@@ -143,12 +151,32 @@ public record ApiConfig(
                 millis(env, WAIT_POLL_INTERVAL),
                 millis(env, EMBEDDINGS_WAIT),
                 millis(env, EVENTS_MAX),
-                string(env, JOB_GROUP_ID));
+                string(env, JOB_GROUP_ID),
+                urls(env, JOB_METRICS_URLS));
     }
 
     private static String string(Map<String, String> env, Option option) {
         String value = env.get(option.env());
         return value == null || value.isBlank() ? option.defaultValue() : value.trim();
+    }
+
+    private static List<URI> urls(Map<String, String> env, Option option) {
+        List<URI> urls = new ArrayList<>();
+        for (String part : string(env, option).split(",")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            try {
+                URI url = new URI(part.trim());
+                if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
+                    throw new URISyntaxException(part, "not an http(s) URL");
+                }
+                urls.add(url);
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException(option.env() + " must list http(s) URLs, got '" + part.trim() + "'");
+            }
+        }
+        return urls;
     }
 
     private static int integer(Map<String, String> env, Option option) {
@@ -209,6 +237,7 @@ public record ApiConfig(
         private Duration embeddingsWait;
         private Duration eventsMax;
         private String jobGroupId;
+        private List<URI> jobMetricsUrls;
 
         private Builder(ApiConfig c) {
             port = c.port;
@@ -232,6 +261,7 @@ public record ApiConfig(
             embeddingsWait = c.embeddingsWait;
             eventsMax = c.eventsMax;
             jobGroupId = c.jobGroupId;
+            jobMetricsUrls = c.jobMetricsUrls;
         }
 
         public Builder port(int v) { port = v; return this; }
@@ -258,12 +288,14 @@ public record ApiConfig(
         public Builder embeddingsWait(Duration v) { embeddingsWait = v; return this; }
         public Builder eventsMax(Duration v) { eventsMax = v; return this; }
         public Builder jobGroupId(String v) { jobGroupId = v; return this; }
+        public Builder jobMetricsUrls(List<URI> v) { jobMetricsUrls = v; return this; }
 
         public ApiConfig build() {
             return new ApiConfig(port, kafkaBootstrapServers, requestsTopic, quotaUpdatesTopic, postgresUrl,
                     postgresUser, postgresPassword, redisUrl, kafkaTimeout, redisTimeout, keyCacheTtl,
                     maxBodyBytes, maxWait, idempotencyTtl, markerTtl, shutdownTimeout, readinessInterval,
-                    waitPollInterval, embeddingsWait, eventsMax, jobGroupId);
+                    waitPollInterval, embeddingsWait, eventsMax, jobGroupId,
+                    jobMetricsUrls);
         }
     }
 }

@@ -11,6 +11,7 @@ import dev.streaminfer.api.service.IdempotencyKeys;
 import dev.streaminfer.api.service.InferenceService;
 import dev.streaminfer.api.quota.JdbcQuotaOverrides;
 import dev.streaminfer.api.service.QuotaService;
+import dev.streaminfer.api.metrics.JobMetrics;
 import dev.streaminfer.api.service.AdminStats;
 import dev.streaminfer.api.service.RequestEvents;
 import dev.streaminfer.api.service.RequestService;
@@ -164,7 +165,8 @@ public final class IngestApi implements AutoCloseable {
         ConsumerLag lag = new ConsumerLag(config.kafkaBootstrapServers(), config.kafkaTimeout());
         resources.add(lag);
         return new AdminStats(lag, new JdbcRequestCounts(clients.dataSource(), config.kafkaTimeout()),
-                config.jobGroupId(), config.requestsTopic(), inFlight::get, waiter::waiting, clock);
+                config.jobGroupId(), config.requestsTopic(), inFlight::get, waiter::waiting,
+                new JobMetrics(config.jobMetricsUrls(), config.kafkaTimeout()), clients.tokenizers().keySet(), clock);
     }
 
     /** Every route and the handler that serves it. */

@@ -3,6 +3,7 @@ package dev.streaminfer.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -56,8 +57,21 @@ class ApiConfigTest {
     void every_option_has_an_env_name_default_and_description() {
         assertThat(ApiConfig.OPTIONS).allSatisfy(o -> {
             assertThat(o.env()).matches("[A-Z_]+");
-            assertThat(o.defaultValue()).isNotBlank();
+            assertThat(o.defaultValue()).isNotNull();
             assertThat(o.description()).isNotBlank();
+            if (o.defaultValue().isEmpty()) {
+                assertThat(o.description()).as("what an empty %s means", o.env()).contains("empty:");
+            }
         });
+    }
+
+    @Test
+    void job_metrics_urls_are_a_comma_separated_list_of_http_urls() {
+        assertThat(ApiConfig.defaults().jobMetricsUrls()).isEmpty();
+        assertThat(ApiConfig.fromEnvironment(Map.of("API_JOB_METRICS_URLS",
+                " http://jm:9249/metrics, http://tm-1:9249/metrics ,")).jobMetricsUrls())
+                .containsExactly(URI.create("http://jm:9249/metrics"), URI.create("http://tm-1:9249/metrics"));
+        assertThatThrownBy(() -> ApiConfig.fromEnvironment(Map.of("API_JOB_METRICS_URLS", "jm:9249")))
+                .hasMessageContaining("API_JOB_METRICS_URLS").hasMessageContaining("jm:9249");
     }
 }

@@ -76,7 +76,9 @@ class OutageITCase {
                 TestHttp.Response stats = http.get("/v1/admin/stats", SharedApi.ADMIN);
                 assertThat(stats.status()).as(stats.body()).isEqualTo(200);
                 assertThat(stats.json().path("queue").isNull()).isTrue();
-                assertThat(stats.json().path("unavailable")).extracting(JsonNode::asText).containsExactly("kafka");
+                // job_metrics: no job metrics endpoint is configured for this API
+                assertThat(stats.json().path("unavailable")).extracting(JsonNode::asText)
+                        .containsExactly("kafka", "job_metrics");
                 assertThat(stats.json().path("requests").isObject()).isTrue();
 
                 // Once known down: refused at once.
@@ -158,7 +160,8 @@ class OutageITCase {
             TestHttp.Response stats = http.get("/v1/admin/stats", SharedApi.ADMIN);
             assertThat(stats.status()).as(stats.body()).isEqualTo(200);
             assertThat(stats.json().path("requests").isNull()).isTrue();
-            assertThat(stats.json().path("unavailable")).extracting(JsonNode::asText).containsExactly("postgres");
+            assertThat(stats.json().path("unavailable")).extracting(JsonNode::asText)
+                    .containsExactly("postgres", "job_metrics");
             assertThat(stats.json().path("queue").path("topic").asText()).isEqualTo("inference-requests");
         } finally {
             control().startPostgres();

@@ -52,7 +52,8 @@ class MetricsExportITCase {
 
         try (LogScan logs = new LogScan(); PipelineFixture fixture = new PipelineFixture()) {
             fixture.startJob();
-            int apiPort = fixture.startApi().port();
+            int apiPort = fixture.startApi(api -> api.jobMetricsUrls(
+                    List.of(URI.create("http://localhost:" + PROM_PORT + "/metrics")))).port();
 
             // An over-quota user: a daily budget of one token, applied before its request arrives.
             String tightUser = fixture.userId + "-0";
@@ -92,6 +93,22 @@ class MetricsExportITCase {
             assertThat(sum(job, "flink_taskmanager_job_task_operator_quota_rejections_total")).isGreaterThanOrEqualTo(1);
             assertThat(sum(job, "flink_taskmanager_job_task_operator_model_ml_tokens_processed_total")).isPositive();
             assertThat(sum(api, "ingest_http_requests_total")).isPositive();
+
+            // What the admin sees of the model cache is what the TaskManager holds: the model's ONNX file.
+            long onnxBytes;
+            try (var in = getClass().getResourceAsStream("/all-minilm-l6-v2-q.onnx")) {
+                onnxBytes = in.readAllBytes().length;
+            }
+            JsonNode stats = fixture.json(http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + apiPort
+                    + "/v1/admin/stats")).header("Authorization", "Bearer " + fixture.adminKey).GET().build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(stats.path("unavailable")).as(stats.toString()).isEmpty();
+            assertThat(stats.path("models")).as(stats.toString()).singleElement().satisfies(m -> {
+                assertThat(m.path("model").asText()).isEqualTo("all-minilm-l6-v2-q");
+                assertThat(m.path("bytes").asLong()).isEqualTo(onnxBytes);
+                assertThat(m.path("uses").asLong()).isPositive();
+                assertThat(m.path("task_manager").asText()).isNotBlank();
+            });
 
             // The same run's logs (API and job, one JVM): never an API key or an input text.
             List<String> lines = List.copyOf(logs.lines);

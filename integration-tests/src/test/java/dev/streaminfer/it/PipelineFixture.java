@@ -186,8 +186,13 @@ final class PipelineFixture implements AutoCloseable {
     }
 
     IngestApi startApi() {
-        api = IngestApi.start(ApiConfig.fromEnvironment(services.asEnvironment()).toBuilder()
-                .port(0).requestsTopic(requestsTopic).quotaUpdatesTopic(quotaTopic).build());
+        return startApi(builder -> builder);
+    }
+
+    /** An API on this fixture's services and topics, with {@code settings} applied on top. */
+    IngestApi startApi(java.util.function.UnaryOperator<ApiConfig.Builder> settings) {
+        api = IngestApi.start(settings.apply(ApiConfig.fromEnvironment(services.asEnvironment()).toBuilder()
+                .port(0).requestsTopic(requestsTopic).quotaUpdatesTopic(quotaTopic)).build());
         return api;
     }
 

@@ -9,6 +9,7 @@ import dev.streaminfer.jobs.JobOptions;
 import dev.streaminfer.jobs.LocalJobState;
 import dev.streaminfer.localstack.LocalStack;
 import dev.streaminfer.localstack.ServiceEndpoints;
+import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -101,7 +102,12 @@ public final class Quickstart {
             job = InferenceJob.startLocal(jobConf, WEB_UI_PORT, 2);
             scrapeUrls = List.of("http://localhost:" + METRICS_PORT + "/metrics");
         }
-        IngestApi api = IngestApi.start(ApiConfig.fromEnvironment(environment).toBuilder().port(API_PORT).build());
+        ApiConfig apiConfig = ApiConfig.fromEnvironment(environment);
+        if (apiConfig.jobMetricsUrls().isEmpty()) {
+            // GET /v1/admin/stats shows the models each TaskManager holds, from these endpoints.
+            apiConfig = apiConfig.toBuilder().jobMetricsUrls(scrapeUrls.stream().map(URI::create).toList()).build();
+        }
+        IngestApi api = IngestApi.start(apiConfig.toBuilder().port(API_PORT).build());
 
         ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "analytics-rollups");

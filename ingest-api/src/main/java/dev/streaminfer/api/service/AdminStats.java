@@ -3,18 +3,22 @@ package dev.streaminfer.api.service;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streaminfer.api.kafka.ConsumerLag;
+import dev.streaminfer.api.metrics.JobMetrics;
+import dev.streaminfer.api.metrics.LoadedModels;
 import dev.streaminfer.api.store.JdbcRequestCounts;
 import dev.streaminfer.api.store.RequestStore;
 import dev.streaminfer.contract.serde.Json;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Map;
 import java.util.function.IntSupplier;
 
 /**
  * {@code GET /v1/admin/stats}: what an operator asks first. Requests queued for the job (its
  * consumer group's lag on the requests topic), what this API instance holds now, and requests by
- * status and model over the last minute and hour (PostgreSQL). A source that cannot answer is
+ * status and model over the last minute and hour (PostgreSQL), and the models each TaskManager
+ * holds (the job's Prometheus metrics). A source that cannot answer is
  * {@code null} and named in {@code unavailable}; the rest is still reported.
  */
 public final class AdminStats {
@@ -25,10 +29,14 @@ public final class AdminStats {
     private final String topic;
     private final IntSupplier inFlight;
     private final IntSupplier waiting;
+    private final JobMetrics jobMetrics;
+    private final Collection<String> modelNames;
     private final Clock clock;
 
     public AdminStats(ConsumerLag lag, JdbcRequestCounts counts, String group, String topic, IntSupplier inFlight,
-                      IntSupplier waiting, Clock clock) {
+                      IntSupplier waiting, JobMetrics jobMetrics, Collection<String> modelNames, Clock clock) {
+        this.jobMetrics = jobMetrics;
+        this.modelNames = modelNames;
         this.lag = lag;
         this.counts = counts;
         this.group = group;
@@ -60,6 +68,20 @@ public final class AdminStats {
         } catch (RequestStore.StoreUnavailableException e) {
             root.putNull("requests");
             unavailable.add("postgres");
+        }
+        try {
+            ArrayNode models = root.putArray("models");
+            for (LoadedModels.LoadedModel m : LoadedModels.parse(jobMetrics.scrape(), modelNames)) {
+                ObjectNode n = models.addObject();
+                n.put("task_manager", m.taskManager());
+                n.put("model", m.model());
+                n.put("bytes", m.bytes());
+                n.put("last_used_at", Instant.ofEpochMilli(m.lastUsedMillis()).toString());
+                n.put("uses", m.uses());
+            }
+        } catch (JobMetrics.UnavailableException e) {
+            root.putNull("models");
+            unavailable.add("job_metrics");
         }
         root.set("unavailable", unavailable);
         return root;

@@ -89,8 +89,12 @@ public final class EmbedCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** What the last {@link #call()} did; for tests and the benchmark. */
+    /** What the last {@link #call()} did; null if it was refused. */
     Report report;
+
+    public Report report() {
+        return report;
+    }
 
     /**
      * One run's account.
@@ -110,7 +114,8 @@ public final class EmbedCommand implements Callable<Integer> {
         System.exit(commandLine().execute(args));
     }
 
-    static CommandLine commandLine() {
+    /** The command as {@link #main} runs it (tests and the benchmark call it in-process). */
+    public static CommandLine commandLine() {
         return new CommandLine(new EmbedCommand()).setCaseInsensitiveEnumValuesAllowed(true);
     }
 

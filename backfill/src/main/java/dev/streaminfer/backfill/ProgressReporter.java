@@ -29,6 +29,7 @@ final class ProgressReporter implements AutoCloseable {
     private static final long WINDOW_NANOS = 10_000_000_000L;
     /** (time, lines counted) pairs within the window, oldest first. */
     private final ArrayDeque<long[]> samples = new ArrayDeque<>();
+    private final long startNanos = System.nanoTime();
     private final ScheduledExecutorService timer;
     private long offset;
     private long counted;
@@ -79,7 +80,8 @@ final class ProgressReporter implements AutoCloseable {
                 samples.removeFirst();
             }
         }
-        long[] oldest = samples.isEmpty() ? new long[] {now, counted} : samples.peekFirst();
+        // Until the window holds two samples (plain lines print every 10 s), the rate is over the whole run.
+        long[] oldest = samples.size() < 2 ? new long[] {startNanos, 0} : samples.peekFirst();
         return new ProgressFormat.Snapshot(doneBefore + counted, total, counted - oldest[1], (now - oldest[0]) / 1e9);
     }
 

@@ -2,6 +2,7 @@ package dev.streaminfer.backfill;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,7 @@ public record ResumeState(Set<OutputLines.Key> answered, long lines, long trunca
     }
 
     /**
-     * Reads {@code output} (missing: a fresh run), cutting off a torn last line first.
+     * Reads {@code output} (missing: a fresh run), then cuts off a torn last line.
      *
      * @throws IllegalArgumentException if a complete line is not an output line, naming it: the
      *     file is not this command's output, and appending to it would mix two formats
@@ -37,11 +38,23 @@ public record ResumeState(Set<OutputLines.Key> answered, long lines, long trunca
         if (!Files.exists(output)) {
             return fresh();
         }
-        long truncated = truncateTornTail(output);
+        long size = Files.size(output);
+        long end;
+        try (FileChannel ch = FileChannel.open(output, StandardOpenOption.READ)) {
+            end = lastNewlineEnd(ch, size);
+        }
+        boolean torn = end < size;
         Set<OutputLines.Key> answered = new HashSet<>();
         long lines = 0;
-        try (BufferedReader in = Files.newBufferedReader(output, StandardCharsets.UTF_8)) {
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
+        // Every complete line is checked before anything is cut, so a foreign file is never modified.
+        // Lenient decoding: a tear may split a multi-byte character of the last line.
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(output), StandardCharsets.UTF_8))) {
+            String line = in.readLine();
+            while (line != null) {
+                String next = in.readLine();
+                if (next == null && torn) {
+                    break; // the torn tail: cut off below
+                }
                 lines++;
                 try {
                     answered.add(OutputLines.keyOf(line));
@@ -49,8 +62,10 @@ public record ResumeState(Set<OutputLines.Key> answered, long lines, long trunca
                     throw new IllegalArgumentException(output + " line " + lines + " is " + e.getMessage()
                             + "; choose another --output or remove the file", e);
                 }
+                line = next;
             }
         }
+        long truncated = torn ? truncateTornTail(output) : 0;
         return new ResumeState(answered, lines, truncated);
     }
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streaminfer.contract.registry.ModelRegistry;
-import dev.streaminfer.contract.registry.ModelSpec;
 import dev.streaminfer.functions.inference.EmbeddingModel;
 import dev.streaminfer.functions.inference.SessionSettings;
 import dev.streaminfer.localstack.LocalPostgres;

@@ -70,6 +70,28 @@ class ResumeStateTest {
                 .hasMessageContaining("line 2");
     }
 
+    @Test
+    void aForeignFileIsNotCutEvenWithoutAFinalNewline() throws Exception {
+        String foreign = "{\"foo\": 1}\n{\"bar\": 2}";
+        Path out = write(foreign);
+        assertThatThrownBy(() -> ResumeState.prepare(out)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(Files.readString(out)).isEqualTo(foreign);
+    }
+
+    @Test
+    void aTearInsideAMultiByteCharacterIsCutCleanly() throws Exception {
+        Path out = dir.resolve("out.jsonl");
+        byte[] line = (OutputLines.error("東京", "invalid_request", "x") + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] tornTail = OutputLines.error("タワー", "invalid_request", "x").getBytes(StandardCharsets.UTF_8);
+        byte[] content = new byte[line.length + 9];
+        System.arraycopy(line, 0, content, 0, line.length);
+        System.arraycopy(tornTail, 0, content, line.length, 9); // ends inside the 3-byte タ
+        Files.write(out, content);
+        ResumeState state = ResumeState.prepare(out);
+        assertThat(state.answered()).containsExactly(OutputLines.Key.ofId("東京"));
+        assertThat(Files.readAllBytes(out)).isEqualTo(line);
+    }
+
     private Path write(String content) throws Exception {
         Path out = dir.resolve("out.jsonl");
         Files.writeString(out, content, StandardCharsets.UTF_8);

@@ -62,6 +62,22 @@ class EmbedCommandTest {
     }
 
     @Test
+    void postgresWithoutAUrlTakesTheEnvironmentsOrTheLocalStacks() {
+        CommandLine cmd = EmbedCommand.commandLine();
+        cmd.parseArgs("--input", "a.jsonl", "--output", "b.jsonl", "--postgres", "--as-user", "ops-admin");
+        String expected = System.getenv().getOrDefault("POSTGRES_URL", "jdbc:postgresql://localhost:15432/inference");
+        assertThat(((EmbedCommand) cmd.getCommand()).postgresUrl).isEqualTo(expected);
+
+        cmd = EmbedCommand.commandLine();
+        cmd.parseArgs("--input", "a.jsonl", "--output", "b.jsonl", "--postgres", "jdbc:postgresql://db:5432/x");
+        assertThat(((EmbedCommand) cmd.getCommand()).postgresUrl).isEqualTo("jdbc:postgresql://db:5432/x");
+
+        cmd = EmbedCommand.commandLine();
+        cmd.parseArgs("--input", "a.jsonl", "--output", "b.jsonl");
+        assertThat(((EmbedCommand) cmd.getCommand()).postgresUrl).isNull();
+    }
+
+    @Test
     void theDefaultRunIdIsTheOutputFileNameWithoutExtension() {
         assertThat(EmbedCommand.defaultRunId(Path.of("/data/results-2026.jsonl"))).isEqualTo("results-2026");
         assertThat(EmbedCommand.defaultRunId(Path.of("my run:1.jsonl"))).isEqualTo("my-run-1");

@@ -43,6 +43,10 @@ CREATE MODEL embedder
     'error-handling' = 'null'
   );
 
+-- The documents are append-only and the JDBC sink upserts by id, so a replay after a failure rewrites
+-- the same rows: no ON CONFLICT materialisation (which would keep every id in Flink state) is needed.
+SET 'table.exec.sink.require-on-conflict' = 'false';
+
 -- Up to 64 rows in flight per subtask (Flink's default is 10), so batches can fill.
 INSERT INTO document_embeddings
 SELECT id, 'all-minilm-l6-v2', CAST(embedding AS STRING)

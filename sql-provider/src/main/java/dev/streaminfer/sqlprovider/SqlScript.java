@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.TableResult;
@@ -14,9 +16,11 @@ import org.apache.flink.table.api.TableResult;
  * Runs a Flink SQL script, statement by statement, as the SQL client's {@code -f} does: the
  * examples in {@code sql/flink/} run with it ({@code bin/flink-sql FILE}) and the ITCase runs
  * them through it too. Statements end with a {@code ;} at the end of a line; {@code --} starts a
- * comment line.
+ * comment line; {@code SET 'key' = 'value'} sets a table option for the statements after it.
  */
 public final class SqlScript {
+
+    private static final Pattern SET = Pattern.compile("(?is)SET\\s+'([^']+)'\\s*=\\s*'([^']*)'");
 
     private SqlScript() {}
 
@@ -50,6 +54,11 @@ public final class SqlScript {
     public static TableResult execute(TableEnvironment tables, String script) {
         TableResult last = null;
         for (String statement : statements(script)) {
+            Matcher set = SET.matcher(statement);
+            if (set.matches()) {
+                tables.getConfig().set(set.group(1), set.group(2));
+                continue;
+            }
             last = tables.executeSql(statement);
         }
         if (last == null) {

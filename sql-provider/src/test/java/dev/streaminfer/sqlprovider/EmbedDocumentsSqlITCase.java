@@ -182,14 +182,14 @@ class EmbedDocumentsSqlITCase {
     void optionErrorsNameTheProblemWhenTheQueryIsPlanned() {
         StreamTableEnvironment tables = tables();
         tables.executeSql(documentsView());
-        tables.executeSql(model("unknown", "gpt-7", ""));
+        tables.executeSql(model("missing", "gpt-7", ""));
         tables.executeSql("CREATE MODEL two_inputs INPUT (title STRING, text STRING) OUTPUT (embedding ARRAY<FLOAT>)"
                 + " WITH ('provider' = 'streaminfer', 'model' = 'all-minilm-l6-v2')");
         tables.executeSql("CREATE MODEL doubles INPUT (text STRING) OUTPUT (embedding ARRAY<DOUBLE>)"
                 + " WITH ('provider' = 'streaminfer', 'model' = 'all-minilm-l6-v2')");
         tables.executeSql(model("typo", "all-minilm-l6-v2", ", 'max-text' = '8'"));
 
-        assertThatThrownBy(() -> tables.explainSql(predict("unknown")))
+        assertThatThrownBy(() -> tables.explainSql(predict("missing")))
                 .hasStackTraceContaining("unknown model 'gpt-7' in option 'model'; known models: all-minilm-l6-v2-q,"
                         + " bge-small-en-v15-q, all-minilm-l6-v2, bge-small-en-v15");
         assertThatThrownBy(() -> tables.explainSql(

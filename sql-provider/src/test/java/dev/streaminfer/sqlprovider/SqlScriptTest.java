@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.flink.table.api.EnvironmentSettings;
+import org.apache.flink.table.api.TableEnvironment;
+import org.apache.flink.table.api.config.ExecutionConfigOptions;
 import org.junit.jupiter.api.Test;
 
 class SqlScriptTest {
@@ -27,16 +30,28 @@ class SqlScriptTest {
     }
 
     @Test
+    void setStatementsSetATableOptionForTheStatementsAfterThem() {
+        TableEnvironment tables = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
+
+        SqlScript.execute(tables, "SET 'table.exec.sink.require-on-conflict' = 'false';\n"
+                + "CREATE TEMPORARY VIEW v AS SELECT 1 AS one;\n");
+
+        assertThat(tables.getConfig().get(ExecutionConfigOptions.TABLE_EXEC_SINK_REQUIRE_ON_CONFLICT)).isFalse();
+        assertThat(tables.listViews()).contains("v");
+    }
+
+    @Test
     void aScriptEndingWithoutSemicolonIsRefused() {
         assertThatThrownBy(() -> SqlScript.statements("SELECT 1;\nSELECT 2"))
                 .hasMessage("the script ends without ';' after: SELECT 2");
     }
 
     @Test
-    void theExampleHoldsItsFourStatements() throws Exception {
+    void theExampleHoldsItsStatements() throws Exception {
         String script = Files.readString(Path.of("..", "sql", "flink", "embed-documents.sql"), StandardCharsets.UTF_8);
 
         assertThat(SqlScript.statements(script)).extracting(s -> s.substring(0, s.indexOf(' ', 7)))
-                .containsExactly("CREATE TABLE", "CREATE TABLE", "CREATE MODEL", "INSERT INTO");
+                .containsExactly("CREATE TABLE", "CREATE TABLE", "CREATE MODEL", "SET 'table.exec.sink.require-on-conflict'",
+                        "INSERT INTO");
     }
 }

@@ -34,7 +34,7 @@ class SqlScriptTest {
         TableEnvironment tables = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
 
         SqlScript.execute(tables, "SET 'table.exec.sink.require-on-conflict' = 'false';\n"
-                + "CREATE TEMPORARY VIEW v AS SELECT 1 AS one;\n");
+                + "CREATE TEMPORARY VIEW v AS SELECT 1 AS n;\n");
 
         assertThat(tables.getConfig().get(ExecutionConfigOptions.TABLE_EXEC_SINK_REQUIRE_ON_CONFLICT)).isFalse();
         assertThat(tables.listViews()).contains("v");

@@ -1,7 +1,6 @@
 package dev.streaminfer.sqlprovider;
 
 import dev.streaminfer.contract.model.RequestStatus;
-import dev.streaminfer.contract.registry.ModelSpec;
 import dev.streaminfer.contract.validation.InputValidator;
 import dev.streaminfer.functions.batching.InferenceMetrics;
 import dev.streaminfer.functions.inference.DeviceSelection;
@@ -213,10 +212,6 @@ public final class EmbeddingPredictFunction extends AsyncPredictFunction {
             lease.close();
             lease = null;
         }
-    }
-
-    ModelSpec spec() {
-        return settings.spec();
     }
 
     /** A row's text that the model cannot embed, with the reason (never the text). */

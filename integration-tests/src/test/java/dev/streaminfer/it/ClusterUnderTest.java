@@ -3,13 +3,11 @@ package dev.streaminfer.it;
 import dev.streaminfer.cluster.StandaloneCluster;
 import dev.streaminfer.localstack.TestServices;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.util.FileUtils;
 
 /**
  * A real multi-process Flink cluster ({@link StandaloneCluster}) for one test, over the shared
@@ -54,17 +52,6 @@ final class ClusterUnderTest {
     }
 
     private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            all.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
+        FileUtils.deleteDirectory(dir.toFile());
     }
 }

@@ -14,6 +14,7 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.util.FileUtils;
 
 /**
  * Where a local deployment keeps the job's state between runs: checkpoints (retained when the job
@@ -112,14 +113,8 @@ public final class LocalJobState {
     }
 
     private static void deleteTree(Path dir) {
-        try (Stream<Path> all = Files.walk(dir)) {
-            all.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+        try {
+            FileUtils.deleteDirectory(dir.toFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

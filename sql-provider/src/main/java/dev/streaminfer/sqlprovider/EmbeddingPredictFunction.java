@@ -9,13 +9,9 @@ import dev.streaminfer.functions.inference.ExecutionDevice;
 import dev.streaminfer.functions.inference.SessionSettings;
 import dev.streaminfer.functions.inference.SharedExecutors;
 import dev.streaminfer.functions.inference.SharedModels;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtProvider;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -68,14 +64,8 @@ public final class EmbeddingPredictFunction extends AsyncPredictFunction {
 
     @Override
     public void open(FunctionContext context) throws Exception {
-        DeviceSelection.Selection selection = DeviceSelection.select(settings.device(),
-                context.getExternalResourceInfos(DeviceSelection.GPU_RESOURCE), availableProviders());
-        if (selection.degraded()) {
-            LOG.warn("{} (model option device=cuda)", selection.reason());
-        } else {
-            LOG.info("{}", selection.reason());
-        }
-        device = selection.device();
+        device = DeviceSelection.selectAndLog(settings.device(),
+                context.getExternalResourceInfos(DeviceSelection.GPU_RESOURCE), "model option device");
         // Held for the function's life: a SQL model is in use as long as its query runs.
         lease = SharedModels.jvmWide().acquire(settings.spec(), new SessionSettings(settings.intraOpThreads(), device));
         model = lease.model();
@@ -87,15 +77,6 @@ public final class EmbeddingPredictFunction extends AsyncPredictFunction {
         });
         pending = new PendingRows<>(settings.limits());
         metrics = new InferenceMetrics(context.getMetricGroup(), SharedModels.jvmWide());
-    }
-
-    private static Set<OrtProvider> availableProviders() {
-        try {
-            return OrtEnvironment.getAvailableProviders();
-        } catch (RuntimeException | LinkageError e) {
-            LOG.warn("cannot list ONNX Runtime execution providers: {}", e.toString());
-            return EnumSet.of(OrtProvider.CPU);
-        }
     }
 
     @Override

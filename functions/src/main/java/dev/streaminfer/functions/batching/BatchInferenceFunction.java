@@ -1,7 +1,5 @@
 package dev.streaminfer.functions.batching;
 
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtProvider;
 import dev.streaminfer.functions.inference.DeviceSelection;
 import dev.streaminfer.functions.inference.ExecutionDevice;
 import dev.streaminfer.contract.registry.ModelRegistry;
@@ -15,7 +13,6 @@ import dev.streaminfer.contract.telemetry.Tracing;
 import io.opentelemetry.api.trace.Span;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -58,13 +55,7 @@ public class BatchInferenceFunction extends RichAsyncFunction<InferenceBatch, In
     @Override
     public void open(OpenContext openContext) {
         Set<ExternalResourceInfo> gpus = getRuntimeContext().getExternalResourceInfos(DeviceSelection.GPU_RESOURCE);
-        DeviceSelection.Selection selection = DeviceSelection.select(settings.device(), gpus, availableProviders());
-        if (selection.degraded()) {
-            LOG.warn("{} (streaminfer.inference.device=cuda)", selection.reason());
-        } else {
-            LOG.info("{}", selection.reason());
-        }
-        device = selection.device();
+        device = DeviceSelection.selectAndLog(settings.device(), gpus, BatchingOptions.DEVICE.key());
         SessionSettings sessions = new SessionSettings(settings.intraOpThreads(), device);
         SharedModels models = SharedModels.jvmWide();
         models.configure(settings.modelCache());
@@ -78,15 +69,6 @@ public class BatchInferenceFunction extends RichAsyncFunction<InferenceBatch, In
         };
         runner = new BatchRunner(registry, settings, embedder, cancellations, System::currentTimeMillis,
                 Thread::sleep, metrics, settings.paddedTokenBudget());
-    }
-
-    private static Set<OrtProvider> availableProviders() {
-        try {
-            return OrtEnvironment.getAvailableProviders();
-        } catch (RuntimeException | LinkageError e) {
-            LOG.warn("cannot list ONNX Runtime execution providers: {}", e.toString());
-            return EnumSet.of(OrtProvider.CPU);
-        }
     }
 
     @Override

@@ -1,12 +1,16 @@
 package dev.streaminfer.functions.inference;
 
+import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decides where a subtask's sessions run, from the configured device, the GPUs Flink assigned to
@@ -14,6 +18,8 @@ import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
  * the classpath. Never fails: anything missing for CUDA falls back to the CPU, with the reason.
  */
 public final class DeviceSelection {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceSelection.class);
 
     /** The external resource name Flink's GPU plugin is configured under ({@code external-resources: gpu}). */
     public static final String GPU_RESOURCE = "gpu";
@@ -48,6 +54,31 @@ public final class DeviceSelection {
     public record Selection(ExecutionDevice device, String reason, boolean degraded) {}
 
     private DeviceSelection() {}
+
+    /**
+     * Where a subtask's sessions run, logged with the reason (at WARN when CUDA was asked for and
+     * the CPU is used); {@code option} names the setting in the log.
+     */
+    public static ExecutionDevice selectAndLog(Preference preference, Set<ExternalResourceInfo> assignedGpus,
+                                               String option) {
+        Selection selection = select(preference, assignedGpus, installedProviders());
+        if (selection.degraded()) {
+            LOG.warn("{} ({}=cuda)", selection.reason(), option);
+        } else {
+            LOG.info("{}", selection.reason());
+        }
+        return selection.device();
+    }
+
+    /** The execution providers of the ONNX Runtime on the classpath; the CPU alone if they cannot be listed. */
+    static Set<OrtProvider> installedProviders() {
+        try {
+            return OrtEnvironment.getAvailableProviders();
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("cannot list ONNX Runtime execution providers: {}", e.toString());
+            return EnumSet.of(OrtProvider.CPU);
+        }
+    }
 
     public static Selection select(Preference preference, Set<ExternalResourceInfo> assignedGpus,
                                    Set<OrtProvider> availableProviders) {

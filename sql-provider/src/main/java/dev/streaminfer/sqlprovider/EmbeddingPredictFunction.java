@@ -131,6 +131,17 @@ public final class EmbeddingPredictFunction extends AsyncPredictFunction {
         arm(now);
     }
 
+    /**
+     * The armed look: it disarms first, so that the dispatch it runs re-arms for rows that arrived
+     * meanwhile (a look that is running is not done, and would otherwise count as the next one).
+     */
+    private void lookAgain() {
+        synchronized (this) {
+            armed = null;
+        }
+        dispatch();
+    }
+
     private synchronized void arm(long now) {
         if (timer == null || pending.size() == 0) {
             return;
@@ -140,7 +151,7 @@ public final class EmbeddingPredictFunction extends AsyncPredictFunction {
             return; // an earlier look comes first and arms again
         }
         armedFor = due;
-        armed = timer.schedule(this::dispatch, Math.max(0, due - now), TimeUnit.MILLISECONDS);
+        armed = timer.schedule(this::lookAgain, Math.max(0, due - now), TimeUnit.MILLISECONDS);
     }
 
     private void run(List<Pending> batch) {

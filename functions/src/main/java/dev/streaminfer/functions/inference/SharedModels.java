@@ -92,6 +92,9 @@ public final class SharedModels {
                 stopSweeper();
             }
             evicted = trim();
+            if (!loaded.isEmpty()) {
+                startSweeper(); // at the new period, for the models already loaded
+            }
         }
         close(evicted);
     }

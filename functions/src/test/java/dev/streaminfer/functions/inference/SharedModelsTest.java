@@ -155,6 +155,20 @@ class SharedModelsTest {
     }
 
     @Test
+    void anIdleTimeoutSetWhileModelsAreLoadedIsSweptToo() throws InterruptedException {
+        SharedModels cache = SharedModels.separate(ModelCacheLimits.ofCount(10));
+        cache.acquire(named("a"), CPU).close();
+
+        cache.configure(new ModelCacheLimits(10, 0, Duration.ofMillis(100)));
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!cache.loadedModels().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(cache.loadedModels()).isEmpty();
+    }
+
+    @Test
     void usesAndLastUseAreCountedPerModel() {
         models.acquire(named("a"), CPU).close();
         now.addAndGet(500);

@@ -87,13 +87,13 @@ public final class RequestEvents implements AutoCloseable {
         }
     }
 
-    /** Ends a stream early and lets go of its wait. */
+    /** Lets go of a stream's wait, then ends it: once the client sees the end, nothing waits for it. */
     private void end(StatusStream stream) {
-        stream.end();
         Open o = open.remove(stream);
         if (o != null) {
             o.result().complete(Optional.empty());
         }
+        stream.end();
     }
 
     private void reReadAll() {

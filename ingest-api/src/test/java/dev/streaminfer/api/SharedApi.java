@@ -30,7 +30,30 @@ final class SharedApi {
             api = IngestApi.start(config(e).build());
             Runtime.getRuntime().addShutdownHook(new Thread(api::close, "shared-api-shutdown"));
         }
+        awaitReady();
         return api;
+    }
+
+    /**
+     * Outage tests stop and restart Kafka, PostgreSQL and Redis under this API too; its clients
+     * reconnect by themselves, within their backoff. A test that starts before they have would see
+     * their outage, so each test gets the API only once it reports ready again.
+     */
+    private static void awaitReady() {
+        TestHttp http = new TestHttp(api.port());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        int status;
+        while ((status = http.get("/readyz", null).status()) != 200) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the shared API is not ready after 30 s: /readyz answers " + status);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for the shared API", e);
+            }
+        }
     }
 
     static ServiceEndpoints endpoints() {

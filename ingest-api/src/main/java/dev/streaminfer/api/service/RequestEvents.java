@@ -64,7 +64,8 @@ public final class RequestEvents implements AutoCloseable {
      */
     public void follow(Caller caller, String requestId, ObjectNode first, StatusStream stream) {
         if (!stream.offer(first)) {
-            return; // the client is gone
+            stream.end(); // the client is gone
+            return;
         }
         CompletableFuture<Optional<String>> result = waiter.await(requestId, maxStream);
         open.put(stream, new Open(caller, requestId, result));
@@ -91,7 +92,7 @@ public final class RequestEvents implements AutoCloseable {
     private void end(StatusStream stream) {
         Open o = open.remove(stream);
         if (o != null) {
-            o.result().complete(Optional.empty());
+            waiter.release(o.requestId(), o.result());
         }
         stream.end();
     }

@@ -16,7 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +38,6 @@ public final class ResultWaiter implements AutoCloseable {
     private final RequestStore store;
     private final ScheduledExecutorService scheduler;
     private final Map<String, Set<CompletableFuture<Optional<String>>>> waiting = new ConcurrentHashMap<>();
-    private final AtomicInteger waiters = new AtomicInteger();
 
     public ResultWaiter(RequestStore store, Duration pollInterval) {
         this.store = store;
@@ -58,23 +56,36 @@ public final class ResultWaiter implements AutoCloseable {
      */
     public CompletableFuture<Optional<String>> await(String requestId, Duration max) {
         CompletableFuture<Optional<String>> future = new CompletableFuture<>();
-        waiting.computeIfAbsent(requestId, id -> ConcurrentHashMap.newKeySet()).add(future);
-        waiters.incrementAndGet();
-        future.whenComplete((doc, error) -> {
-            waiters.decrementAndGet();
-            waiting.computeIfPresent(requestId, (id, set) -> {
-                set.remove(future);
-                return set.isEmpty() ? null : set;
-            });
+        waiting.compute(requestId, (id, set) -> {
+            Set<CompletableFuture<Optional<String>>> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+            s.add(future);
+            return s;
         });
+        future.whenComplete((doc, error) -> forget(requestId, future)); // completed by someone else
         try {
-            scheduler.schedule(() -> future.complete(Optional.empty()), max.toMillis(), TimeUnit.MILLISECONDS);
+            scheduler.schedule(() -> release(requestId, future), max.toMillis(), TimeUnit.MILLISECONDS);
             // The result may have been written before we registered: look once now.
             scheduler.execute(() -> check(List.of(requestId)));
         } catch (RejectedExecutionException e) {
-            future.complete(Optional.empty());
+            release(requestId, future);
         }
         return future;
+    }
+
+    /**
+     * Lets go of one wait: it is no longer counted, then it completes with empty. (Forgotten
+     * before it completes, so whoever sees it complete also sees it gone from {@link #waiting()}.)
+     */
+    public void release(String requestId, CompletableFuture<Optional<String>> wait) {
+        forget(requestId, wait);
+        wait.complete(Optional.empty());
+    }
+
+    private void forget(String requestId, CompletableFuture<Optional<String>> wait) {
+        waiting.computeIfPresent(requestId, (id, set) -> {
+            set.remove(wait);
+            return set.isEmpty() ? null : set;
+        });
     }
 
     /** Called for every keyspace event on a result key; cheap for ids nobody waits for. */
@@ -90,7 +101,7 @@ public final class ResultWaiter implements AutoCloseable {
 
     /** How many clients are waiting now (a metric). */
     public int waiting() {
-        return waiters.get();
+        return waiting.values().stream().mapToInt(Set::size).sum();
     }
 
     private void pollAll() {

@@ -27,24 +27,28 @@ public final class StatusStream {
 
     private final Sink sink;
     private String lastStatus;
-    private boolean ended;
+    /** Events may still go out: not ended, and the client has not been found gone. */
+    private boolean open = true;
+    private boolean closed;
 
     public StatusStream(Sink sink) {
         this.sink = sink;
     }
 
-    /** The request's current document, as the caller sees it; returns whether the stream is still open. */
+    /**
+     * The request's current document, as the caller sees it; returns whether the stream is still
+     * open. A client found gone is not closed here: its owner lets go of what it holds for the
+     * stream first, then calls {@link #end}.
+     */
     public synchronized boolean offer(ObjectNode doc) {
-        if (!ended) {
+        if (open) {
             String status = doc.path("status").asText();
             if (!status.equals(lastStatus)) {
                 lastStatus = status;
-                if (!sink.send(EVENT, doc.toString())) {
-                    end();
-                }
+                open = sink.send(EVENT, doc.toString());
             }
         }
-        return !ended;
+        return open;
     }
 
     /** The job's final result document: sent if it changes the status, then the stream ends. */
@@ -55,16 +59,17 @@ public final class StatusStream {
 
     /** A keep-alive comment (finds clients that went away); returns whether the stream is still open. */
     public synchronized boolean keepAlive() {
-        if (!ended && !sink.comment("keep-alive")) {
-            end();
+        if (open) {
+            open = sink.comment("keep-alive");
         }
-        return !ended;
+        return open;
     }
 
     /** Ends the stream without a further event (client gone, request unreadable, server closing). */
     public synchronized void end() {
-        if (!ended) {
-            ended = true;
+        open = false;
+        if (!closed) {
+            closed = true;
             sink.close();
         }
     }

@@ -1,5 +1,6 @@
 package dev.streaminfer.api.request;
 
+import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
@@ -22,6 +23,8 @@ public final class Traceparent {
             return header;
         }
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        return String.format("00-%016x%016x-%016x-01", r.nextLong() | 1, r.nextLong(), r.nextLong() | 1);
+        HexFormat hex = HexFormat.of(); // 16 digits per long (String.format showed in the load profile)
+        return "00-" + hex.toHexDigits(r.nextLong() | 1) + hex.toHexDigits(r.nextLong()) + "-"
+                + hex.toHexDigits(r.nextLong() | 1) + "-01";
     }
 }

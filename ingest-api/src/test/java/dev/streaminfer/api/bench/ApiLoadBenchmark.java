@@ -52,11 +52,14 @@ public final class ApiLoadBenchmark {
                 System.currentTimeMillis() + 60_000, System.currentTimeMillis(), 0, null));
 
         List<String> rows = new ArrayList<>();
-        rows.add(String.format("%-56s %10s %10s %10s", "what (" + seconds + " s each)", "req/s", "p50 ms", "p99 ms"));
+        rows.add(String.format("%-56s %10s %10s %10s %14s %10s", "what (" + seconds + " s each)", "req/s", "p50 ms",
+                "p99 ms", "JVM CPU ms/req", "wrk cores"));
 
         try (IngestApi api = IngestApi.start(config)) {
-            // Warm-up: JIT, connections, metadata.
-            wrk(api.port(), key, 4, Math.min(5, seconds));
+            // Warm-up at the measured load and for as long as the measurement: the JIT compiles the
+            // HTTP path's code (Jetty, Javalin, Jackson, Lettuce, the producer) on the same two cores,
+            // and a shorter warm-up left it compiling through the measured phase.
+            wrk(api.port(), key, CONNECTIONS, seconds);
             Result http = wrk(api.port(), key, CONNECTIONS, seconds);
             Result rawSync = rawProducerClosedLoop(e.kafkaBootstrapServers(), config, value, seconds);
             Result rawAsync = rawProducerAsync(e.kafkaBootstrapServers(), config, value, seconds);
@@ -73,14 +76,55 @@ public final class ApiLoadBenchmark {
         System.exit(0);
     }
 
-    /** Throughput, latency, and the machine's 1-minute load average when the phase ended. */
-    record Result(double rps, double p50Ms, double p99Ms, String load) {
-        Result(double rps, double p50Ms, double p99Ms) {
-            this(rps, p50Ms, p99Ms, loadAverage());
+    /**
+     * Throughput, latency, the CPU this JVM (the API or the raw producer, and the embedded broker)
+     * spent per request, the cores wrk kept busy, and the 1-minute load average when the phase
+     * ended: on two shared cores the load generator's own CPU is part of the comparison.
+     */
+    record Result(double rps, double p50Ms, double p99Ms, double jvmCpuMsPerRequest, double wrkCores, String load) {
+        Result(double rps, double p50Ms, double p99Ms, Cpu cpu) {
+            this(rps, p50Ms, p99Ms, cpu.jvmSeconds() * 1000 / (rps * cpu.elapsedSeconds()),
+                    cpu.wrkSeconds() / cpu.elapsedSeconds(), loadAverage());
         }
 
         String row(String name) {
-            return String.format("%-56s %10.0f %10.2f %10.2f", name, rps, p50Ms, p99Ms);
+            return String.format("%-56s %10.0f %10.2f %10.2f %14.3f %10s", name, rps, p50Ms, p99Ms, jvmCpuMsPerRequest,
+                    wrkCores > 0 ? String.format("%.2f", wrkCores) : "-");
+        }
+    }
+
+    /** CPU seconds of this JVM and of wrk over one phase of {@code elapsedSeconds}. */
+    record Cpu(double jvmSeconds, double wrkSeconds, double elapsedSeconds) {}
+
+    /** Measures this JVM's CPU (and wrk's, when given its process) from now on. */
+    private static final class CpuMeter {
+        private final long t0 = System.nanoTime();
+        private final Duration jvm0 = jvmCpu();
+        private volatile Duration wrk = Duration.ZERO;
+
+        /** Samples wrk's CPU while it runs (its figure is gone once it has exited). */
+        void follow(Process process) {
+            Thread sampler = new Thread(() -> {
+                while (process.isAlive()) {
+                    process.info().totalCpuDuration().ifPresent(d -> wrk = d);
+                    try {
+                        Thread.sleep(200);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "wrk-cpu-sampler");
+            sampler.setDaemon(true);
+            sampler.start();
+        }
+
+        Cpu stop() {
+            return new Cpu((jvmCpu().toNanos() - jvm0.toNanos()) / 1e9, wrk.toNanos() / 1e9,
+                    (System.nanoTime() - t0) / 1e9);
+        }
+
+        private static Duration jvmCpu() {
+            return ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO);
         }
     }
 
@@ -101,16 +145,19 @@ public final class ApiLoadBenchmark {
                 + "wrk.headers[\"Authorization\"] = \"Bearer " + key + "\"\n"
                 + "local non202 = 0\n"
                 + "response = function(status, headers, body) if status ~= 202 then non202 = non202 + 1 end end\n");
+        CpuMeter cpu = new CpuMeter();
         Process p = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
                 "-s", script.toString(), "http://127.0.0.1:" + port + "/v1/inference")
                 .redirectErrorStream(true).start();
+        cpu.follow(p);
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
         Files.deleteIfExists(script);
         if (out.contains("Non-2xx")) {
             throw new IllegalStateException("the API answered errors under load:\n" + out);
         }
-        return new Result(number(out, "Requests/sec:\\s+([0-9.]+)"), millis(out, "50%"), millis(out, "99%"));
+        return new Result(number(out, "Requests/sec:\\s+([0-9.]+)"), millis(out, "50%"), millis(out, "99%"),
+                cpu.stop());
     }
 
     private static double number(String out, String regex) {
@@ -140,6 +187,7 @@ public final class ApiLoadBenchmark {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
                 KafkaRequestPublisher.producerProperties(bootstrap, config.kafkaTimeout()))) {
             long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+            CpuMeter cpu = new CpuMeter();
             long[][] latencies = new long[CONNECTIONS][];
             int[] counts = new int[CONNECTIONS];
             Thread[] threads = new Thread[CONNECTIONS];
@@ -175,7 +223,7 @@ public final class ApiLoadBenchmark {
                 at += counts[t];
             }
             Arrays.sort(all);
-            return new Result(total / elapsed, all[total / 2] / 1e6, all[(int) (total * 0.99)] / 1e6);
+            return new Result(total / elapsed, all[total / 2] / 1e6, all[(int) (total * 0.99)] / 1e6, cpu.stop());
         }
     }
 
@@ -185,6 +233,7 @@ public final class ApiLoadBenchmark {
                 KafkaRequestPublisher.producerProperties(bootstrap, config.kafkaTimeout()))) {
             byte[] userKey = "bench-user".getBytes(StandardCharsets.UTF_8);
             long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+            CpuMeter cpu = new CpuMeter();
             AtomicLong acked = new AtomicLong();
             long sent = 0;
             long t0 = System.nanoTime();
@@ -195,7 +244,7 @@ public final class ApiLoadBenchmark {
             }
             producer.flush();
             double elapsed = (System.nanoTime() - t0) / 1e9;
-            return new Result(acked.get() / elapsed, Double.NaN, Double.NaN);
+            return new Result(acked.get() / elapsed, Double.NaN, Double.NaN, cpu.stop());
         }
     }
 }

@@ -70,7 +70,7 @@ class OutageITCase {
                 assertThat(first.header("Retry-After")).isNotNull();
                 assertThat(firstMs).as("bounded by the Kafka timeout").isLessThan(KAFKA_TIMEOUT.toMillis() + 1_500);
 
-                awaitStatus("/readyz", 503, Duration.ofSeconds(10));
+                http.awaitStatus("/readyz", 503, Duration.ofSeconds(10));
                 assertThat(http.get("/readyz", null).json().path("checks").path("kafka").asBoolean()).isFalse();
                 // the operator's view still answers, naming what it could not ask
                 TestHttp.Response stats = http.get("/v1/admin/stats", SharedApi.ADMIN);
@@ -109,7 +109,7 @@ class OutageITCase {
             } finally {
                 control().startKafka();
             }
-            awaitStatus("/readyz", 200, Duration.ofSeconds(60));
+            http.awaitStatus("/readyz", 200, Duration.ofSeconds(60));
             TestHttp.Response after = awaitAccepted(() -> http.post("/v1/inference", SharedApi.ALICE,
                     "{\"inputs\":[\"" + mark + " retried\"]}", "Idempotency-Key", mark));
             assertThat(after.status()).as("the idempotency key was released by the failure").isEqualTo(202);
@@ -135,11 +135,11 @@ class OutageITCase {
                 assertThat(http.get("/v1/requests/anything", SharedApi.ALICE).status()).isEqualTo(503);
                 assertThat(http.get("/v1/requests/anything/events", SharedApi.ALICE).status()).isEqualTo(503);
                 assertThat(http.get("/v1/usage", SharedApi.ALICE).status()).isEqualTo(503);
-                awaitStatus("/readyz", 503, Duration.ofSeconds(10));
+                http.awaitStatus("/readyz", 503, Duration.ofSeconds(10));
             } finally {
                 control().startRedis();
             }
-            awaitStatus("/readyz", 200, Duration.ofSeconds(20));
+            http.awaitStatus("/readyz", 200, Duration.ofSeconds(20));
             assertThat(awaitAccepted(() -> http.post("/v1/inference", SharedApi.ALICE, "{\"inputs\":[\"after\"]}"))
                     .status()).isEqualTo(202);
             assertThat(requests.collect(r -> new String(r.value(), StandardCharsets.UTF_8).contains(mark),
@@ -166,7 +166,7 @@ class OutageITCase {
         } finally {
             control().startPostgres();
         }
-        awaitStatus("/readyz", 200, Duration.ofSeconds(20));
+        http.awaitStatus("/readyz", 200, Duration.ofSeconds(20));
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         int status;
         do {
@@ -178,19 +178,6 @@ class OutageITCase {
     private static boolean sleep(long ms) throws InterruptedException {
         Thread.sleep(ms);
         return true;
-    }
-
-    private static void awaitStatus(String path, int status, Duration max) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        int last = -1;
-        while (System.nanoTime() < deadline) {
-            last = http.get(path, null).status();
-            if (last == status) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(path + " did not answer " + status + " within " + max + " (last " + last + ")");
     }
 
     private static TestHttp.Response awaitAccepted(Supplier<TestHttp.Response> call) throws InterruptedException {

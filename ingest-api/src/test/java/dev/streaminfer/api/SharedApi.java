@@ -40,20 +40,7 @@ final class SharedApi {
      * their outage, so each test gets the API only once it reports ready again.
      */
     private static void awaitReady() {
-        TestHttp http = new TestHttp(api.port());
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        int status;
-        while ((status = http.get("/readyz", null).status()) != 200) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the shared API is not ready after 30 s: /readyz answers " + status);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for the shared API", e);
-            }
-        }
+        new TestHttp(api.port()).awaitStatus("/readyz", 200, Duration.ofSeconds(30));
     }
 
     static ServiceEndpoints endpoints() {

@@ -82,4 +82,23 @@ final class TestHttp {
     Response put(String path, String key, String body) {
         return send("PUT", path, key, body);
     }
+
+    /** Asks {@code path} (no key) every 100 ms until it answers {@code status}; fails after {@code max}. */
+    void awaitStatus(String path, int status, Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        int last = -1;
+        while (System.nanoTime() < deadline) {
+            last = get(path, null).status();
+            if (last == status) {
+                return;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + path, e);
+            }
+        }
+        throw new AssertionError(path + " did not answer " + status + " within " + max + " (last " + last + ")");
+    }
 }

@@ -10,6 +10,7 @@ public final class Traceparent {
     private static final Pattern VALID = Pattern.compile("00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
     private static final String ZERO_TRACE = "00000000000000000000000000000000";
     private static final String ZERO_SPAN = "0000000000000000";
+    private static final HexFormat HEX = HexFormat.of();
 
     private Traceparent() {}
 
@@ -23,8 +24,8 @@ public final class Traceparent {
             return header;
         }
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        HexFormat hex = HexFormat.of(); // 16 digits per long (String.format showed in the load profile)
-        return "00-" + hex.toHexDigits(r.nextLong() | 1) + hex.toHexDigits(r.nextLong()) + "-"
-                + hex.toHexDigits(r.nextLong() | 1) + "-01";
+        // 16 digits per long (String.format showed in the load profile)
+        return "00-" + HEX.toHexDigits(r.nextLong() | 1) + HEX.toHexDigits(r.nextLong()) + "-"
+                + HEX.toHexDigits(r.nextLong() | 1) + "-01";
     }
 }

@@ -83,5 +83,10 @@ class AuthenticatorTest {
     void hash_is_sha256_hex() {
         assertThat(KeyHash.sha256Hex("abc"))
                 .isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        // the thread's digest is reused: nothing of the previous key carries over
+        assertThat(KeyHash.sha256Hex(""))
+                .isEqualTo("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assertThat(KeyHash.sha256Hex("abc"))
+                .isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 }

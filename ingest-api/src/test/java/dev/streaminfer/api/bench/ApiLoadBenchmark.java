@@ -82,9 +82,10 @@ public final class ApiLoadBenchmark {
      * ended: on two shared cores the load generator's own CPU is part of the comparison.
      */
     record Result(double rps, double p50Ms, double p99Ms, double jvmCpuMsPerRequest, double wrkCores, String load) {
-        Result(double rps, double p50Ms, double p99Ms, Cpu cpu) {
-            this(rps, p50Ms, p99Ms, cpu.jvmSeconds() * 1000 / (rps * cpu.elapsedSeconds()),
-                    cpu.wrkSeconds() / cpu.elapsedSeconds(), loadAverage());
+        /** @param requests how many requests the phase completed while {@code cpu} was measured */
+        Result(double rps, double p50Ms, double p99Ms, Cpu cpu, long requests) {
+            this(rps, p50Ms, p99Ms, cpu.jvmSeconds() * 1000 / requests, cpu.wrkSeconds() / cpu.elapsedSeconds(),
+                    loadAverage());
         }
 
         String row(String name) {
@@ -157,7 +158,7 @@ public final class ApiLoadBenchmark {
             throw new IllegalStateException("the API answered errors under load:\n" + out);
         }
         return new Result(number(out, "Requests/sec:\\s+([0-9.]+)"), millis(out, "50%"), millis(out, "99%"),
-                cpu.stop());
+                cpu.stop(), (long) number(out, "([0-9]+) requests in"));
     }
 
     private static double number(String out, String regex) {
@@ -187,13 +188,12 @@ public final class ApiLoadBenchmark {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
                 KafkaRequestPublisher.producerProperties(bootstrap, config.kafkaTimeout()))) {
             long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-            CpuMeter cpu = new CpuMeter();
-            long[][] latencies = new long[CONNECTIONS][];
+            long[][] latencies = new long[CONNECTIONS][1 << 20];
             int[] counts = new int[CONNECTIONS];
             Thread[] threads = new Thread[CONNECTIONS];
+            CpuMeter cpu = new CpuMeter(); // after the latency arrays: zeroing them is not a send
             for (int t = 0; t < CONNECTIONS; t++) {
                 int id = t;
-                latencies[t] = new long[1 << 20];
                 threads[t] = new Thread(() -> {
                     byte[] userKey = "bench-user".getBytes(StandardCharsets.UTF_8);
                     while (System.nanoTime() < end) {
@@ -223,7 +223,8 @@ public final class ApiLoadBenchmark {
                 at += counts[t];
             }
             Arrays.sort(all);
-            return new Result(total / elapsed, all[total / 2] / 1e6, all[(int) (total * 0.99)] / 1e6, cpu.stop());
+            return new Result(total / elapsed, all[total / 2] / 1e6, all[(int) (total * 0.99)] / 1e6, cpu.stop(),
+                    total);
         }
     }
 
@@ -244,7 +245,7 @@ public final class ApiLoadBenchmark {
             }
             producer.flush();
             double elapsed = (System.nanoTime() - t0) / 1e9;
-            return new Result(acked.get() / elapsed, Double.NaN, Double.NaN, cpu.stop());
+            return new Result(acked.get() / elapsed, Double.NaN, Double.NaN, cpu.stop(), acked.get());
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.streaminfer.backfill;
 
 import dev.streaminfer.contract.model.ErrorCode;
 import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.model.Priority;
 import dev.streaminfer.contract.model.RequestStatus;
 
 /**
@@ -17,8 +18,8 @@ public record Outcome(long line, InferenceResult result) {
 
     /** A line that has no usable id: answered by its line number, never written to PostgreSQL. */
     public static Outcome unusableLine(long line, ErrorCode code, String message, String model, long now) {
-        return new Outcome(line, new InferenceResult(null, null, model, RequestStatus.REJECTED, 0, 0, null,
-                code.code(), message, 0, now, now, null));
+        return new Outcome(line, new InferenceResult(null, null, model, Priority.NORMAL, RequestStatus.REJECTED, 0,
+                0, null, code.code(), message, 0, now, now, null));
     }
 
     public OutputLines.Key key() {

@@ -138,7 +138,7 @@ public final class PostgresResults implements Serializable {
                     continue;
                 }
                 binder.accept(ps, new InferenceResult(requestId(runId, r.requestId()), r.userId(), r.model(),
-                        r.status(), r.inputTokens(), r.chargedTokens(), r.embeddings(), r.errorCode(),
+                        r.priority(), r.status(), r.inputTokens(), r.chargedTokens(), r.embeddings(), r.errorCode(),
                         r.errorMessage(), r.retryAfterMs(), r.submittedAt(), r.completedAt(), r.traceparent()));
                 ps.addBatch();
                 rows++;

@@ -42,6 +42,7 @@ class AdminStatsITCase {
     private static final String TOPIC = "stats-requests-" + SUFFIX;
     private static final String GROUP = "stats-job-" + SUFFIX;
     private static final String MODEL = "stats-model-" + SUFFIX;
+    private static final String PRIORITY_MODEL = "stats-priority-model-" + SUFFIX;
 
     private static IngestApi api;
     private static TestHttp http;
@@ -82,15 +83,22 @@ class AdminStatsITCase {
     }
 
     private static void insertRow(String status, Instant submittedAt) throws Exception {
+        insertRow(MODEL, status, "normal", submittedAt);
+    }
+
+    /** @param priority null for a row written before results recorded priorities */
+    private static void insertRow(String model, String status, String priority, Instant submittedAt)
+            throws Exception {
         ServiceEndpoints e = SharedApi.endpoints();
         try (Connection c = DriverManager.getConnection(e.postgresUrl(), e.postgresUser(), e.postgresPassword());
              PreparedStatement s = c.prepareStatement("INSERT INTO inference_results (request_id, user_id, model,"
-                     + " status, submitted_at, completed_at) VALUES (?, 'stats-user', ?, ?, ?, ?)")) {
+                     + " status, priority, submitted_at, completed_at) VALUES (?, 'stats-user', ?, ?, ?, ?, ?)")) {
             s.setString(1, "stats-" + UUID.randomUUID());
-            s.setString(2, MODEL);
+            s.setString(2, model);
             s.setString(3, status);
-            s.setTimestamp(4, Timestamp.from(submittedAt));
-            s.setTimestamp(5, Timestamp.from(submittedAt.plusMillis(100)));
+            s.setString(4, priority);
+            s.setTimestamp(5, Timestamp.from(submittedAt));
+            s.setTimestamp(6, Timestamp.from(submittedAt.plusMillis(100)));
             s.executeUpdate();
         }
     }
@@ -137,6 +145,41 @@ class AdminStatsITCase {
         assertThat(stats.at("/api/in_flight_http_requests").asInt()).isGreaterThanOrEqualTo(1); // this one
         assertThat(stats.at("/api/waiting_clients").asInt()).isNotNegative();
         assertThat(Instant.parse(stats.path("generated_at").asText())).isAfterOrEqualTo(now);
+    }
+
+    /**
+     * Other test classes write rows too, and counts by priority are not per model: the test
+     * compares the counts before and after its own rows (all well inside both windows), which have
+     * a model of their own so that the test counting by model does not see them.
+     */
+    @Test
+    void requestsAreCountedByPriorityAndRowsWithoutOneAreUnrecorded() throws Exception {
+        JsonNode before = http.get("/v1/admin/stats", SharedApi.ADMIN).json().path("requests");
+        Instant now = Instant.now();
+        insertRow(PRIORITY_MODEL, "completed", "critical", now.minusSeconds(5));
+        insertRow(PRIORITY_MODEL, "rejected", "critical", now.minusSeconds(10));
+        insertRow(PRIORITY_MODEL, "completed", "low", now.minusSeconds(15));
+        insertRow(PRIORITY_MODEL, "completed", "high", now.minusSeconds(20 * 60));
+        insertRow(PRIORITY_MODEL, "completed", null, now.minusSeconds(25 * 60));
+
+        JsonNode after = http.get("/v1/admin/stats", SharedApi.ADMIN).json().path("requests");
+        assertThat(delta(before, after, "/last_minute/by_priority/critical")).isEqualTo(2);
+        assertThat(delta(before, after, "/last_minute/by_priority/low")).isEqualTo(1);
+        assertThat(delta(before, after, "/last_minute/by_priority/high")).isZero();
+        assertThat(delta(before, after, "/last_hour/by_priority/critical")).isEqualTo(2);
+        assertThat(delta(before, after, "/last_hour/by_priority/high")).isEqualTo(1);
+        assertThat(delta(before, after, "/last_hour/by_priority/unrecorded")).isEqualTo(1);
+        for (String window : List.of("last_minute", "last_hour")) {
+            long byPriority = 0;
+            for (JsonNode count : after.path(window).path("by_priority")) {
+                byPriority += count.asLong();
+            }
+            assertThat(byPriority).as(window).isEqualTo(after.path(window).path("total").asLong());
+        }
+    }
+
+    private static long delta(JsonNode before, JsonNode after, String pointer) {
+        return after.at(pointer).asLong(0) - before.at(pointer).asLong(0);
     }
 
     @Test

@@ -53,7 +53,7 @@ class EmbeddingsITCase {
                     vectors[i] = new float[] {i, -i, i / 4f};
                 }
                 InferenceResult result = new InferenceResult(request.requestId(), user, request.model(),
-                        RequestStatus.COMPLETED, 11, 11, vectors, null, null, 0, request.submittedAt(),
+                        request.priority(), RequestStatus.COMPLETED, 11, 11, vectors, null, null, 0, request.submittedAt(),
                         System.currentTimeMillis(), null);
                 SharedApi.redis().set(RedisKeys.result(request.requestId()),
                         ResultDocumentCodec.toJson(result).toString(), SetArgs.Builder.ex(600));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.streaminfer.contract.model.InferenceRequest;
 import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.model.Priority;
 import dev.streaminfer.contract.model.RequestStatus;
 import dev.streaminfer.contract.serde.InferenceRequestCodec;
 import dev.streaminfer.contract.serde.ResultDocumentCodec;
@@ -149,14 +150,14 @@ class SubmitAndStatusITCase {
 
     static String resultJson(String id, String user, RequestStatus status) {
         boolean done = status == RequestStatus.COMPLETED;
-        InferenceResult result = new InferenceResult(id, user, "all-minilm-l6-v2-q", status, 3, done ? 3 : 0,
+        InferenceResult result = new InferenceResult(id, user, "all-minilm-l6-v2-q", Priority.NORMAL, status, 3, done ? 3 : 0,
                 done ? new float[][] {{0.1f, 0.2f, 0.3f}} : null, done ? null : "inference_failed",
                 done ? null : "failed", 0, System.currentTimeMillis() - 10, System.currentTimeMillis(), null);
         return new String(ResultDocumentCodec.encode(result), StandardCharsets.UTF_8);
     }
 
     static void writeResult(String id, String user, RequestStatus status) {
-        InferenceResult result = new InferenceResult(id, user, "all-minilm-l6-v2-q", status, 3, 3,
+        InferenceResult result = new InferenceResult(id, user, "all-minilm-l6-v2-q", Priority.NORMAL, status, 3, 3,
                 new float[][] {{0.1f, 0.2f, 0.3f}}, null, null, 0, System.currentTimeMillis() - 10,
                 System.currentTimeMillis(), null);
         SharedApi.redis().set(RedisKeys.result(id), new String(ResultDocumentCodec.encode(result), StandardCharsets.UTF_8),

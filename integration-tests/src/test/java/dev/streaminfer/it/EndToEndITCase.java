@@ -34,7 +34,7 @@ class EndToEndITCase extends PipelineITCaseBase {
     @Test
     void acceptedRequestCompletesInEverySink() throws Exception {
         HttpResponse<String> accepted = fixture.post("/v1/inference",
-                "{\"inputs\":[\"Flink keeps state exactly once.\",\"Kafka is a log.\"]}");
+                "{\"inputs\":[\"Flink keeps state exactly once.\",\"Kafka is a log.\"],\"priority\":\"high\"}");
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
         String requestId = fixture.json(accepted.body()).path("request_id").asText();
         assertThat(fixture.json(accepted.body()).path("status").asText()).isEqualTo("queued");
@@ -43,6 +43,7 @@ class EndToEndITCase extends PipelineITCaseBase {
         assertThat(doc.path("status").asText()).isEqualTo("completed");
         assertThat(doc.path("user_id").asText()).isEqualTo(fixture.userId);
         assertThat(doc.path("model").asText()).isEqualTo("all-minilm-l6-v2-q");
+        assertThat(doc.path("priority").asText()).isEqualTo("high");
         assertThat(doc.at("/result/embeddings").size()).isEqualTo(2);
         assertThat(doc.at("/result/embeddings/0").size()).isEqualTo(384);
         long tokens = ReferenceTokens.count(List.of("Flink keeps state exactly once.", "Kafka is a log."));
@@ -53,6 +54,7 @@ class EndToEndITCase extends PipelineITCaseBase {
         assertThat(row.status()).isEqualTo("completed");
         assertThat(row.userId()).isEqualTo(fixture.userId);
         assertThat(row.chargedTokens()).isEqualTo(tokens);
+        assertThat(row.priority()).isEqualTo("high");
         assertThat(row.latencyMs()).isNotNegative();
 
         assertThat(fixture.json(fixture.redisGet(RedisKeys.result(requestId))).path("status").asText())
@@ -63,8 +65,9 @@ class EndToEndITCase extends PipelineITCaseBase {
         List<ConsumerRecord<byte[], byte[]>> ours = results.stream().filter(r -> requestId.equals(key(r))).toList();
         assertThat(ours).as("committed results of the request").hasSize(1);
         ConsumerRecord<byte[], byte[]> result = ours.get(0);
-        assertThat(fixture.json(new String(result.value(), StandardCharsets.UTF_8)).at("/result/embeddings/1").size())
-                .isEqualTo(384);
+        JsonNode committed = fixture.json(new String(result.value(), StandardCharsets.UTF_8));
+        assertThat(committed.at("/result/embeddings/1").size()).isEqualTo(384);
+        assertThat(committed.path("priority").asText()).isEqualTo("high");
     }
 
     @Test

@@ -247,19 +247,21 @@ final class PipelineFixture implements AutoCloseable {
         return DriverManager.getConnection(services.postgresUrl(), services.postgresUser(), services.postgresPassword());
     }
 
-    record Row(String status, String userId, int inputTokens, int chargedTokens, String errorCode, long latencyMs) {}
+    record Row(String status, String userId, int inputTokens, int chargedTokens, String errorCode, long latencyMs,
+               String priority) {}
 
     /** Waits for the request's row in inference_results (the JDBC sink writes in batches). */
     Row awaitResultRow(String requestId, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try (Connection c = postgres(); PreparedStatement s = c.prepareStatement(
-                    "SELECT status, user_id, input_tokens, charged_tokens, error_code, latency_ms"
+                    "SELECT status, user_id, input_tokens, charged_tokens, error_code, latency_ms, priority"
                             + " FROM inference_results WHERE request_id = ?")) {
                 s.setString(1, requestId);
                 try (ResultSet r = s.executeQuery()) {
                     if (r.next()) {
-                        return new Row(r.getString(1), r.getString(2), r.getInt(3), r.getInt(4), r.getString(5), r.getLong(6));
+                        return new Row(r.getString(1), r.getString(2), r.getInt(3), r.getInt(4), r.getString(5), r.getLong(6),
+                                r.getString(7));
                     }
                 }
             }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.model.Priority;
 import dev.streaminfer.contract.model.RequestStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,6 +20,9 @@ public final class ResultDocumentCodec {
         doc.put("request_id", result.requestId());
         doc.put("user_id", result.userId());
         doc.put("model", result.model());
+        if (result.priority() != null) {
+            doc.put("priority", result.priority().wireName());
+        }
         doc.put("status", result.status().wireName());
         ObjectNode usage = doc.putObject("usage");
         usage.put("input_tokens", result.inputTokens());
@@ -77,6 +81,7 @@ public final class ResultDocumentCodec {
                     doc.path("request_id").asText(),
                     doc.path("user_id").asText(),
                     doc.path("model").asText(),
+                    Priority.fromWireName(doc.path("priority").asText(null)).orElse(null),
                     RequestStatus.fromWireName(doc.path("status").asText())
                             .orElseThrow(() -> new IOException("unknown status")),
                     usage.path("input_tokens").asInt(),

@@ -22,6 +22,7 @@ class ResultDocumentCodecTest {
         assertThat(doc.get("request_id").asText()).isEqualTo("r-1");
         assertThat(doc.get("user_id").asText()).isEqualTo("alice");
         assertThat(doc.get("status").asText()).isEqualTo("completed");
+        assertThat(doc.get("priority").asText()).isEqualTo("normal");
         assertThat(doc.at("/usage/input_tokens").asInt()).isEqualTo(7);
         assertThat(doc.at("/usage/charged_tokens").asInt()).isEqualTo(7);
         assertThat(doc.at("/result/embeddings/0/1").floatValue()).isEqualTo(-0.25f);
@@ -41,6 +42,17 @@ class ResultDocumentCodecTest {
         assertThat(doc.at("/usage/charged_tokens").asInt()).isZero();
         assertThat(doc.has("result")).isFalse();
         assertThat(ResultDocumentCodec.decode(ResultDocumentCodec.encode(result))).isEqualTo(result);
+    }
+
+    @Test
+    void aDocumentWrittenBeforePrioritiesWereRecordedDecodesWithoutOne() {
+        String older = "{\"request_id\":\"r-3\",\"user_id\":\"carol\",\"model\":\"all-minilm-l6-v2-q\","
+                + "\"status\":\"queued\",\"usage\":{\"input_tokens\":4,\"charged_tokens\":0},"
+                + "\"submitted_at\":\"2026-11-22T10:00:00Z\"}";
+        InferenceResult result = ResultDocumentCodec.decode(older.getBytes(StandardCharsets.UTF_8));
+        assertThat(result.priority()).isNull();
+        assertThat(result.status()).isEqualTo(RequestStatus.QUEUED);
+        assertThat(ResultDocumentCodec.toJson(result).has("priority")).isFalse();
     }
 
     @Test

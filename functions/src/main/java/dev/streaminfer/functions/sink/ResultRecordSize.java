@@ -39,7 +39,7 @@ public final class ResultRecordSize {
             return Optional.empty();
         }
         return Optional.of(new InferenceResult(result.requestId(), result.userId(), result.model(),
-                RequestStatus.FAILED, result.inputTokens(), 0, null, ErrorCode.RESULT_TOO_LARGE.code(),
+                result.priority(), RequestStatus.FAILED, result.inputTokens(), 0, null, ErrorCode.RESULT_TOO_LARGE.code(),
                 "the result (" + vectors.length + " vectors, about " + bytes + " bytes) exceeds the " + limitBytes
                         + " bytes a record on the results topic may take now; send fewer inputs per request",
                 0L, result.submittedAt(), now, result.traceparent()));

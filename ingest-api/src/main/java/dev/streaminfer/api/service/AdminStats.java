@@ -17,7 +17,7 @@ import java.util.function.IntSupplier;
 /**
  * {@code GET /v1/admin/stats}: what an operator asks first. Requests queued for the job (its
  * consumer group's lag on the requests topic), what this API instance holds now, and requests by
- * status and model over the last minute and hour (PostgreSQL), and the models each TaskManager
+ * status, model and priority over the last minute and hour (PostgreSQL), and the models each TaskManager
  * holds (the job's Prometheus metrics). A source that cannot answer is
  * {@code null} and named in {@code unavailable}; the rest is still reported.
  */
@@ -108,6 +108,7 @@ public final class AdminStats {
         n.put("total", w.total());
         put(n.putObject("by_status"), w.byStatus());
         put(n.putObject("by_model"), w.byModel());
+        put(n.putObject("by_priority"), w.byPriority());
         return n;
     }
 

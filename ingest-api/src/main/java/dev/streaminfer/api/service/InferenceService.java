@@ -96,7 +96,7 @@ public final class InferenceService {
         InferenceRequest request = new InferenceRequest(requestId, caller.userId(), parsed.model(), parsed.inputs(),
                 parsed.priority(), submittedAt + parsed.timeoutMs(), submittedAt, 0, traceparent);
         InferenceResult queued = new InferenceResult(requestId, caller.userId(), parsed.model(),
-                RequestStatus.QUEUED, parsed.inputTokens(), 0, null, null, null, 0, submittedAt, 0, traceparent);
+                parsed.priority(), RequestStatus.QUEUED, parsed.inputTokens(), 0, null, null, null, 0, submittedAt, 0, traceparent);
         Optional<String> usage;
         try {
             usage = store.putAcceptedAndReadUsage(requestId, ResultDocumentCodec.toJson(queued).toString(),

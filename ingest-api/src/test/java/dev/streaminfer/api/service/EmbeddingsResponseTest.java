@@ -8,6 +8,7 @@ import dev.streaminfer.api.ApiError;
 import dev.streaminfer.api.ApiException;
 import dev.streaminfer.api.request.EmbeddingsBodyParser.EncodingFormat;
 import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.model.Priority;
 import dev.streaminfer.contract.model.RequestStatus;
 import dev.streaminfer.contract.serde.Json;
 import dev.streaminfer.contract.serde.ResultDocumentCodec;
@@ -22,11 +23,11 @@ class EmbeddingsResponseTest {
 
     private static String completed() {
         return ResultDocumentCodec.toJson(new InferenceResult("r1", "alice", "all-minilm-l6-v2-q",
-                RequestStatus.COMPLETED, 9, 9, VECTORS, null, null, 0, 1_000, 2_000, null)).toString();
+                Priority.NORMAL, RequestStatus.COMPLETED, 9, 9, VECTORS, null, null, 0, 1_000, 2_000, null)).toString();
     }
 
     private static String finalWith(RequestStatus status, String code, long retryAfterMs) {
-        return ResultDocumentCodec.toJson(new InferenceResult("r1", "alice", "all-minilm-l6-v2-q", status, 9, 0,
+        return ResultDocumentCodec.toJson(new InferenceResult("r1", "alice", "all-minilm-l6-v2-q", Priority.NORMAL, status, 9, 0,
                 null, code, "why", retryAfterMs, 1_000, 2_000, null)).toString();
     }
 

@@ -94,7 +94,7 @@ final class ServiceFixtures {
     }
 
     void jobWrites(String requestId, String userId, RequestStatus status) {
-        InferenceResult result = new InferenceResult(requestId, userId, "all-minilm-l6-v2-q", status, 3,
+        InferenceResult result = new InferenceResult(requestId, userId, "all-minilm-l6-v2-q", Priority.NORMAL, status, 3,
                 status == RequestStatus.COMPLETED ? 3 : 0,
                 status == RequestStatus.COMPLETED ? new float[][] {{1f}} : null,
                 status == RequestStatus.COMPLETED ? null : "x", status == RequestStatus.COMPLETED ? null : "x",

@@ -1,6 +1,7 @@
 package dev.streaminfer.it.sql;
 
 import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.model.Priority;
 import dev.streaminfer.contract.model.RequestStatus;
 import dev.streaminfer.functions.sink.jdbc.ResultRows;
 import dev.streaminfer.localstack.ServiceEndpoints;
@@ -168,7 +169,7 @@ final class SqlTestData {
 
     private static InferenceResult result(String id, String user, String model, RequestStatus status, int input,
             int charged, String code, Instant submitted, Instant completed) {
-        return new InferenceResult(id, user, model, status, input, charged, null, code,
+        return new InferenceResult(id, user, model, Priority.NORMAL, status, input, charged, null, code,
                 code == null ? null : "test " + code, 0L, submitted.toEpochMilli(),
                 completed == null ? 0L : completed.toEpochMilli(), null);
     }

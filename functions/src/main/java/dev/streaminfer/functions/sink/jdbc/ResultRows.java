@@ -22,13 +22,14 @@ public final class ResultRows {
 
     public static final String UPSERT_SQL =
             "INSERT INTO inference_results (request_id, user_id, model, status, input_tokens,"
-                    + " charged_tokens, error_code, submitted_at, completed_at, embeddings)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)"
+                    + " charged_tokens, error_code, submitted_at, completed_at, embeddings, priority)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)"
                     + " ON CONFLICT (request_id) DO UPDATE SET"
                     + " user_id = EXCLUDED.user_id, model = EXCLUDED.model, status = EXCLUDED.status,"
                     + " input_tokens = EXCLUDED.input_tokens, charged_tokens = EXCLUDED.charged_tokens,"
                     + " error_code = EXCLUDED.error_code, submitted_at = EXCLUDED.submitted_at,"
-                    + " completed_at = EXCLUDED.completed_at, embeddings = EXCLUDED.embeddings";
+                    + " completed_at = EXCLUDED.completed_at, embeddings = EXCLUDED.embeddings,"
+                    + " priority = EXCLUDED.priority";
 
     public static final String SPAN = "postgres upsert inference_results";
 
@@ -71,6 +72,7 @@ public final class ResultRows {
         } else {
             statement.setNull(10, Types.VARCHAR);
         }
+        statement.setString(11, result.priority() == null ? null : result.priority().wireName());
     }
 
     static String embeddingsJson(float[][] embeddings) {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.streaminfer.contract.model.ErrorCode;
 import dev.streaminfer.contract.model.InferenceRequest;
 import dev.streaminfer.contract.model.InferenceResult;
+import dev.streaminfer.contract.model.Priority;
 import dev.streaminfer.contract.model.RequestStatus;
 import dev.streaminfer.localstack.ServiceEndpoints;
 import dev.streaminfer.localstack.TestServices;
@@ -33,11 +34,12 @@ class ResultRowsITCase {
         ServiceEndpoints e = TestServices.get().endpoints();
         try (Connection c = DriverManager.getConnection(e.postgresUrl(), e.postgresUser(), e.postgresPassword());
              PreparedStatement ps = c.prepareStatement(
-                     "SELECT status, charged_tokens, count(*) OVER () FROM inference_results WHERE request_id = ?")) {
+                     "SELECT status, charged_tokens, priority, count(*) OVER () FROM inference_results"
+                             + " WHERE request_id = ?")) {
             ps.setString(1, requestId);
             try (ResultSet rs = ps.executeQuery()) {
                 assertThat(rs.next()).as("a row for " + requestId).isTrue();
-                return new String[] {rs.getString(1), rs.getString(2), rs.getString(3)};
+                return new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)};
             }
         }
     }
@@ -54,7 +56,7 @@ class ResultRowsITCase {
                 "deadline passed", 0, T0 + 10));
         write(InferenceResult.completed(request, new float[][] {{1f, 0f}}, 12, T0 + 20));
 
-        assertThat(row(id)).containsExactly("completed", "12", "1");
+        assertThat(row(id)).containsExactly("completed", "12", "normal", "1");
     }
 
     @Test
@@ -65,6 +67,18 @@ class ResultRowsITCase {
         write(completed);
         write(completed);
 
-        assertThat(row(id)).containsExactly("completed", "3", "1");
+        assertThat(row(id)).containsExactly("completed", "3", "normal", "1");
+    }
+
+    @Test
+    void theRowKeepsTheRequestsPriority() throws Exception {
+        String id = "rows-" + UUID.randomUUID();
+        InferenceRequest normal = request(id, "carol", "x").withInputTokens(2);
+        InferenceRequest critical = new InferenceRequest(id, normal.userId(), normal.model(), normal.inputs(),
+                Priority.CRITICAL, normal.deadline(), normal.submittedAt(), 2, null);
+        write(InferenceResult.unsuccessful(critical, RequestStatus.REJECTED, ErrorCode.QUOTA_EXCEEDED, "spent", 0,
+                T0 + 5));
+
+        assertThat(row(id)).containsExactly("rejected", "0", "critical", "1");
     }
 }

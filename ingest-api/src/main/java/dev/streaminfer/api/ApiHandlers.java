@@ -30,6 +30,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import dev.streaminfer.api.service.ResultWaiter;
 import dev.streaminfer.api.service.UsageService;
 import dev.streaminfer.contract.model.ErrorCode;
+import dev.streaminfer.contract.model.RequestStatus;
 import dev.streaminfer.contract.serde.Json;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -256,11 +257,13 @@ final class ApiHandlers {
     void cancel(Context ctx) {
         Caller caller = authenticate(ctx);
         String id = ctx.pathParam("id");
+        String statusUrl = "/v1/requests/" + id;
         switch (requests.cancel(caller, id)) {
             case NOT_FOUND -> throw ApiError.notFound("no such request").exception();
             case ALREADY_FINAL -> throw ApiError.of(ErrorCode.ALREADY_FINAL,
                     "the request is already final and cannot be cancelled").exception();
-            case CANCELLED -> json(ctx, 202, acceptedBody(id, "cancelled", "/v1/requests/" + id));
+            case REQUESTED -> json(ctx, 202, acceptedBody(id, RequestService.CANCEL_REQUESTED, statusUrl));
+            case ALREADY_CANCELLED -> json(ctx, 200, acceptedBody(id, RequestStatus.CANCELLED.wireName(), statusUrl));
         }
     }
 

@@ -171,14 +171,14 @@ class IdempotencyAndCancelITCase {
     }
 
     @Test
-    void cancel_marks_redis_and_kafka_and_status_reads_cancelled() {
+    void cancel_marks_redis_and_kafka_and_status_reads_cancel_requested_until_the_job_decides() {
         String id = http.post("/v1/inference", SharedApi.ALICE, "{\"inputs\":[\"cancel me\"]}").json()
                 .path("request_id").asText();
 
         TestHttp.Response r = http.delete("/v1/requests/" + id, SharedApi.ALICE);
 
         assertThat(r.status()).as(r.body()).isEqualTo(202);
-        assertThat(r.json().path("status").asText()).isEqualTo("cancelled");
+        assertThat(r.json().path("status").asText()).isEqualTo("cancel_requested");
         assertThat(SharedApi.redis().get(RedisKeys.cancel(id))).contains("\"request_id\":\"" + id + "\"")
                 .contains("\"user_id\":\"it-alice\"");
         List<ConsumerRecord<byte[], byte[]>> cancels = requests.await(
@@ -189,8 +189,15 @@ class IdempotencyAndCancelITCase {
         assertThat(new String(cancels.get(0).value(), StandardCharsets.UTF_8)).contains("\"type\":\"cancel\"");
 
         TestHttp.Response status = http.get("/v1/requests/" + id, SharedApi.ALICE);
-        assertThat(status.json().path("status").asText()).isEqualTo("cancelled");
+        assertThat(status.json().path("status").asText()).isEqualTo("cancel_requested");
         assertThat(http.delete("/v1/requests/" + id, SharedApi.ALICE).status()).as("idempotent").isEqualTo(202);
+
+        SubmitAndStatusITCase.writeResultWith(id, "it-alice", RequestStatus.CANCELLED); // the job confirms
+        assertThat(http.get("/v1/requests/" + id, SharedApi.ALICE).json().path("status").asText())
+                .isEqualTo("cancelled");
+        TestHttp.Response again = http.delete("/v1/requests/" + id, SharedApi.ALICE);
+        assertThat(again.status()).as(again.body()).isEqualTo(200);
+        assertThat(again.json().path("status").asText()).isEqualTo("cancelled");
     }
 
     @Test

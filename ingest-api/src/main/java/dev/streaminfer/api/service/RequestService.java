@@ -8,7 +8,6 @@ import dev.streaminfer.api.auth.Caller;
 import dev.streaminfer.api.kafka.CancelMarker;
 import dev.streaminfer.api.kafka.RequestPublisher;
 import dev.streaminfer.api.store.RequestStore;
-import dev.streaminfer.contract.model.ErrorCode;
 import dev.streaminfer.contract.model.RequestStatus;
 import dev.streaminfer.contract.serde.Json;
 import java.time.Clock;
@@ -25,10 +24,18 @@ import java.util.concurrent.TimeoutException;
  * another user's request, is reported exactly like an unknown id.
  *
  * <p>What a caller sees, in order: the job's result document if there is one (it is the truth);
- * else {@code cancelled} if a cancel marker exists; else the {@code queued} document the API
- * wrote when it accepted the request.
+ * else {@value #CANCEL_REQUESTED} if a cancel marker exists (only the job decides whether the
+ * cancel took effect: it may have computed the request first, and then shows {@code completed});
+ * else the {@code queued} document the API wrote when it accepted the request.
  */
 public final class RequestService {
+
+    /**
+     * The status a request shows between a {@code DELETE} and the job's outcome. Never written by
+     * the job, so not a {@link RequestStatus}: the job ends such a request {@code cancelled}, or
+     * {@code completed} if it computed the request before it saw the cancel.
+     */
+    public static final String CANCEL_REQUESTED = "cancel_requested";
 
     private final RequestStore store;
     private final RequestPublisher publisher;
@@ -59,19 +66,29 @@ public final class RequestService {
                 return doc; // a final document from the job is the truth
             }
             Optional<String> cancel = store.cancelMarker(requestId);
-            return Optional.of(cancel.isPresent() ? asCancelled(doc.get(), cancel.get()) : doc.get());
+            return Optional.of(cancel.isPresent() ? asCancelRequested(doc.get(), cancel.get()) : doc.get());
         } catch (RequestStore.StoreUnavailableException e) {
             throw ApiError.unavailable("Redis is not reachable").exception();
         }
     }
 
     /** How a cancel ended. */
-    public enum CancelOutcome { CANCELLED, NOT_FOUND, ALREADY_FINAL }
+    public enum CancelOutcome {
+        /** Recorded; the job has not decided yet (the request shows {@value #CANCEL_REQUESTED}). */
+        REQUESTED,
+        /** The job already ended the request {@code cancelled}: nothing left to do. */
+        ALREADY_CANCELLED,
+        NOT_FOUND,
+        /** The job already ended the request otherwise (completed, failed, ...). */
+        ALREADY_FINAL
+    }
 
     /**
-     * Records a cancellation: the Redis marker {@code inference:cancel:{id}} and a cancel record on
-     * Kafka. Idempotent: cancelling a cancelled request answers {@code CANCELLED} again (and
-     * re-sends the Kafka marker, so a DELETE that failed half-way can simply be repeated).
+     * Records a cancellation while the job has not decided the request: the Redis marker
+     * {@code inference:cancel:{id}} and a cancel record on Kafka. Idempotent: repeating it answers
+     * {@code REQUESTED} again and re-sends the same Kafka marker, so a DELETE that failed half-way
+     * can simply be repeated; once the job has cancelled the request it answers
+     * {@code ALREADY_CANCELLED}.
      */
     public CancelOutcome cancel(Caller caller, String requestId) {
         if (!RequestIds.isPlausible(requestId)) {
@@ -87,7 +104,7 @@ public final class RequestService {
                 }
                 Optional<RequestStatus> status = RequestStatus.fromWireName(own.get().path("status").asText());
                 if (status.isPresent() && status.get() == RequestStatus.CANCELLED) {
-                    return CancelOutcome.CANCELLED;
+                    return CancelOutcome.ALREADY_CANCELLED;
                 }
                 if (status.isEmpty() || status.get().isFinal()) {
                     return CancelOutcome.ALREADY_FINAL;
@@ -113,7 +130,7 @@ public final class RequestService {
             Thread.currentThread().interrupt();
             throw new ApiException(ApiError.kafkaUnavailable("interrupted"));
         }
-        return CancelOutcome.CANCELLED;
+        return CancelOutcome.REQUESTED;
     }
 
     private static CancelMarker parseMarker(String json) {
@@ -141,17 +158,12 @@ public final class RequestService {
         return Optional.empty();
     }
 
-    private static ObjectNode asCancelled(ObjectNode queued, String markerJson) {
+    private static ObjectNode asCancelRequested(ObjectNode queued, String markerJson) {
         ObjectNode doc = queued.deepCopy();
-        doc.put("status", RequestStatus.CANCELLED.wireName());
-        ObjectNode usage = doc.with("usage");
-        usage.put("charged_tokens", 0);
-        ObjectNode error = doc.putObject("error");
-        error.put("code", ErrorCode.CANCELLED.code());
-        error.put("message", "cancelled by the user");
+        doc.put("status", CANCEL_REQUESTED);
         CancelMarker marker = parseMarker(markerJson);
         if (marker != null && marker.cancelledAt() > 0) {
-            doc.put("completed_at", Instant.ofEpochMilli(marker.cancelledAt()).toString());
+            doc.put("cancel_requested_at", Instant.ofEpochMilli(marker.cancelledAt()).toString());
         }
         return doc;
     }

@@ -111,12 +111,12 @@ class RequestEventsTest {
         while (client.statuses.size() < 2 && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertThat(client.statuses).containsExactly("queued", "cancelled");
+        assertThat(client.statuses).containsExactly("queued", "cancel_requested");
         assertThat(client.closed.getCount()).as("still open until the job decides").isEqualTo(1);
 
         f.jobWrites(id, "alice", RequestStatus.COMPLETED); // the job won the race
         assertThat(client.awaitClosed()).isTrue();
-        assertThat(client.statuses).containsExactly("queued", "cancelled", "completed");
+        assertThat(client.statuses).containsExactly("queued", "cancel_requested", "completed");
     }
 
     @Test

@@ -40,10 +40,10 @@ class RequestServiceTest {
     }
 
     @Test
-    void cancel_records_markers_in_redis_and_kafka_and_status_turns_cancelled() {
+    void cancel_records_markers_in_redis_and_kafka_and_status_reads_cancel_requested() {
         String id = accepted();
 
-        assertThat(requests.cancel(ALICE, id)).isEqualTo(RequestService.CancelOutcome.CANCELLED);
+        assertThat(requests.cancel(ALICE, id)).isEqualTo(RequestService.CancelOutcome.REQUESTED);
 
         assertThat(f.store.cancelMarker(id).orElseThrow()).contains("\"request_id\":\"" + id + "\"");
         assertThat(f.publisher.cancels).singleElement().satisfies(m -> {
@@ -51,8 +51,9 @@ class RequestServiceTest {
             assertThat(m.userId()).isEqualTo("alice");
         });
         var doc = requests.status(ALICE, id).orElseThrow();
-        assertThat(doc.path("status").asText()).isEqualTo("cancelled");
-        assertThat(doc.path("error").path("code").asText()).isEqualTo("cancelled");
+        assertThat(doc.path("status").asText()).isEqualTo("cancel_requested");
+        assertThat(doc.path("cancel_requested_at").asText()).isEqualTo("2026-11-22T10:00:00Z");
+        assertThat(doc.has("error")).as("not an outcome yet").isFalse();
         assertThat(doc.path("usage").path("charged_tokens").asInt()).isZero();
     }
 
@@ -60,7 +61,7 @@ class RequestServiceTest {
     void cancel_is_idempotent_and_resends_the_same_marker() {
         String id = accepted();
         requests.cancel(ALICE, id);
-        assertThat(requests.cancel(ALICE, id)).isEqualTo(RequestService.CancelOutcome.CANCELLED);
+        assertThat(requests.cancel(ALICE, id)).isEqualTo(RequestService.CancelOutcome.REQUESTED);
         assertThat(f.publisher.cancels).hasSize(2);
         assertThat(f.publisher.cancels.get(1)).isEqualTo(f.publisher.cancels.get(0));
     }
@@ -72,16 +73,21 @@ class RequestServiceTest {
         assertThat(requests.cancel(ALICE, id)).isEqualTo(RequestService.CancelOutcome.ALREADY_FINAL);
 
         String raced = accepted();
-        requests.cancel(ALICE, raced);
+        assertThat(requests.cancel(ALICE, raced)).isEqualTo(RequestService.CancelOutcome.REQUESTED);
         f.jobWrites(raced, "alice", RequestStatus.COMPLETED); // the job had already computed it
         assertThat(requests.status(ALICE, raced).orElseThrow().path("status").asText()).isEqualTo("completed");
+        assertThat(requests.cancel(ALICE, raced)).isEqualTo(RequestService.CancelOutcome.ALREADY_FINAL);
     }
 
     @Test
-    void a_request_the_job_cancelled_can_be_cancelled_again() {
+    void once_the_job_has_cancelled_a_request_a_repeated_cancel_changes_nothing() {
         String id = accepted();
+        requests.cancel(ALICE, id);
         f.jobWrites(id, "alice", RequestStatus.CANCELLED);
-        assertThat(requests.cancel(ALICE, id)).isEqualTo(RequestService.CancelOutcome.CANCELLED);
+
+        assertThat(requests.cancel(ALICE, id)).isEqualTo(RequestService.CancelOutcome.ALREADY_CANCELLED);
+        assertThat(f.publisher.cancels).as("no second cancel record").hasSize(1);
+        assertThat(requests.status(ALICE, id).orElseThrow().path("status").asText()).isEqualTo("cancelled");
     }
 
     @Test
@@ -91,7 +97,7 @@ class RequestServiceTest {
         assertThatThrownBy(() -> requests.cancel(ALICE, id))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.error().status()).isEqualTo(503));
         f.publisher.failing = false;
-        assertThat(requests.cancel(ALICE, id)).isEqualTo(RequestService.CancelOutcome.CANCELLED);
+        assertThat(requests.cancel(ALICE, id)).isEqualTo(RequestService.CancelOutcome.REQUESTED);
         assertThat(f.publisher.cancels).hasSize(1);
     }
 

@@ -5,7 +5,6 @@ import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.contract.registry.ModelSpec;
 import dev.streaminfer.functions.batching.BatchedInference;
 import dev.streaminfer.functions.batching.BatchingSettings;
-import dev.streaminfer.functions.batching.CancellationCheck;
 import java.nio.file.Path;
 import java.util.Set;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -51,7 +50,7 @@ public final class BackfillJob {
                 .name("admit")
                 .setParallelism(1);
         DataStream<Outcome> computed = BatchedInference
-                .apply(admitted, plan.batching(), plan.registry(), CancellationCheck.none())
+                .apply(admitted, plan.batching(), plan.registry())
                 .map(Outcome::of, TypeInformation.of(Outcome.class))
                 .name("outcome");
         computed.union(admitted.getSideOutput(AdmitFunction.REFUSED))

@@ -1,8 +1,9 @@
 package dev.streaminfer.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import dev.streaminfer.contract.serde.CancelMarkerCodec;
 
-import dev.streaminfer.api.kafka.CancelMarker;
+import dev.streaminfer.contract.model.CancelMarker;
 import dev.streaminfer.api.request.ParsedInference;
 import dev.streaminfer.api.service.RequestIds;
 import dev.streaminfer.contract.model.Priority;
@@ -48,8 +49,8 @@ class IdempotencyAndCancelITCase {
     }
 
     private static boolean isCancel(ConsumerRecord<byte[], byte[]> r) {
-        Header h = r.headers().lastHeader(CancelMarker.TYPE_HEADER);
-        return h != null && CancelMarker.TYPE_CANCEL.equals(new String(h.value(), StandardCharsets.US_ASCII));
+        Header h = r.headers().lastHeader(CancelMarkerCodec.TYPE_HEADER);
+        return h != null && CancelMarkerCodec.TYPE_CANCEL.equals(new String(h.value(), StandardCharsets.US_ASCII));
     }
 
     @Test

@@ -2,10 +2,10 @@ package dev.streaminfer.jobs;
 
 import dev.streaminfer.functions.batching.BatchedInference;
 import dev.streaminfer.functions.batching.BatchingOptions;
-import dev.streaminfer.functions.batching.CancellationCheck;
 import dev.streaminfer.functions.decode.DecodeFunction;
 import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.functions.model.DeadLetter;
+import dev.streaminfer.contract.model.CancelMarker;
 import dev.streaminfer.contract.model.InferenceRequest;
 import dev.streaminfer.contract.model.InferenceResult;
 import dev.streaminfer.functions.model.RawRecord;
@@ -92,7 +92,7 @@ public final class InferenceJob {
         env.getCheckpointConfig().setCheckpointTimeout(conf.get(JobOptions.CHECKPOINT_TIMEOUT).toMillis());
         JobConnectors connectors = new JobConnectors(conf);
         Outputs outputs = buildPipeline(connectors.requests(env), connectors.quotaUpdates(env), connectors.refunds(env),
-                PipelineSettings.fromConfiguration(conf), registry, connectors.cancellations());
+                PipelineSettings.fromConfiguration(conf), registry);
         connectors.attachSinks(outputs);
     }
 
@@ -107,11 +107,15 @@ public final class InferenceJob {
     /**
      * <pre>
      * requests ─────decode──────────▶ keyBy(user) ─▶ quota ─┬─▶ admitted ─(event time ends)─▶ batch, infer ─▶ size check ─┬─▶ results
+     *           └─▶ cancels ─(event time ends)─▶ broadcast ───────────────────────────────▲                            │
      *                                                  ▲     ├─▶ rejected ─────────────────────────────────────────────────┤
      * plan changes ─┬─union─decode──▶ keyBy(user) ─────┘     └─▶ usage                                                      └─▶ refunds
      * refunds ──────┘
      * (each decode: bad records ─▶ dead letters; size check: results too large to write ─▶ failed + dead letters)
      * </pre>
+     *
+     * Cancels are records of the requests topic (after their request, in its partition); the
+     * batcher applies them to what it holds, so the outcome follows from the job's input and state.
      *
      * Event time (the sources' watermarks) matters only to the quota, which expires idle users'
      * state by it. It ends right after the quota: watermarks would otherwise segment the unordered
@@ -119,7 +123,7 @@ public final class InferenceJob {
      */
     public static Outputs buildPipeline(DataStream<RawRecord> rawRequests, DataStream<RawRecord> rawPlanChanges,
                                         DataStream<RawRecord> rawRefunds, PipelineSettings settings,
-                                        ModelRegistry registry, CancellationCheck cancellations) {
+                                        ModelRegistry registry) {
         SingleOutputStreamOperator<InferenceRequest> requests = rawRequests
                 .process(new DecodeFunction(registry, settings.maxClockSkew()))
                 .name("decode and validate").uid("decode");
@@ -137,7 +141,11 @@ public final class InferenceJob {
                 .assignTimestampsAndWatermarks(WatermarkStrategy.noWatermarks())
                 .name("event time ends").uid("event-time-ends");
 
-        SingleOutputStreamOperator<InferenceResult> computed = infer(toInfer, settings, registry, cancellations)
+        DataStream<CancelMarker> cancels = requests.getSideOutput(DecodeFunction.CANCELS)
+                .assignTimestampsAndWatermarks(WatermarkStrategy.noWatermarks())
+                .name("cancels: event time ends").uid("cancels-event-time-ends");
+
+        SingleOutputStreamOperator<InferenceResult> computed = infer(toInfer, cancels, settings, registry)
                 .process(new ResultSizeGuard(settings.resultSize()))
                 .name("result size check").uid("result-size-check");
         DataStream<QuotaUpdate> refunds = computed
@@ -155,8 +163,9 @@ public final class InferenceJob {
                 refunds);
     }
 
-    private static DataStream<InferenceResult> infer(DataStream<InferenceRequest> admitted, PipelineSettings settings,
-                                                     ModelRegistry registry, CancellationCheck cancellations) {
-        return BatchedInference.apply(admitted, settings.batching(), registry, cancellations);
+    private static DataStream<InferenceResult> infer(DataStream<InferenceRequest> admitted,
+                                                     DataStream<CancelMarker> cancels, PipelineSettings settings,
+                                                     ModelRegistry registry) {
+        return BatchedInference.apply(admitted, cancels, settings.batching(), registry);
     }
 }

@@ -1,7 +1,6 @@
 package dev.streaminfer.jobs;
 
 import dev.streaminfer.contract.model.InferenceResult;
-import dev.streaminfer.functions.batching.CancellationCheck;
 import dev.streaminfer.functions.connector.redis.RedisSink;
 import dev.streaminfer.functions.connector.redis.RedisWriteMapper;
 import dev.streaminfer.functions.model.DeadLetter;
@@ -83,10 +82,6 @@ public final class JobConnectors {
     /** The job's own refunds, read back from {@code quota-refunds}. */
     public DataStream<RawRecord> refunds(StreamExecutionEnvironment env) {
         return topic(env, conf.get(JobOptions.QUOTA_REFUNDS_TOPIC), "quota-refunds-source");
-    }
-
-    public CancellationCheck cancellations() {
-        return CancellationCheck.redis(conf.get(JobOptions.REDIS_URL));
     }
 
     private DataStream<RawRecord> topic(StreamExecutionEnvironment env, String topic, String uid) {

@@ -2,7 +2,6 @@ package dev.streaminfer.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.streaminfer.functions.batching.CancellationCheck;
 import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.functions.model.DeadLetter;
 import dev.streaminfer.contract.model.InferenceResult;
@@ -37,6 +36,12 @@ class InferenceJobPipelineTest {
                 "inference-requests", 0, offset, NOW, null);
     }
 
+    /** A record with the cancel header: a cancel, however its value reads. */
+    private static RawRecord cancel(long offset, String json) {
+        return new RawRecord("alice".getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8),
+                "inference-requests", 0, offset, NOW, null, true);
+    }
+
     private static String request(String id, String user, String text, long deadline) {
         return "{\"request_id\":\"" + id + "\",\"user_id\":\"" + user + "\",\"inputs\":[\"" + text
                 + "\"],\"submitted_at\":" + NOW + ",\"deadline\":" + deadline + "}";
@@ -68,7 +73,10 @@ class InferenceJobPipelineTest {
                 record(3, "{\"request_id\":\"r-3\",\"user_id\":\"bob\",\"model\":\"nope\",\"inputs\":[\"x\"]}"),
                 record(4, request("r-4", "bob", "too late", 1)),
                 record(5, overQuota("r-5", "carol")),
-                record(6, eightInputs("r-6", "dave")));
+                record(6, eightInputs("r-6", "dave")),
+                cancel(7, "not a cancel"),
+                cancel(8, "{\"type\":\"cancel\",\"request_id\":\"r-404\",\"user_id\":\"alice\","
+                        + "\"cancelled_at\":" + NOW + "}"));
 
         DataStream<RawRecord> quotaUpdates = env.fromData(TypeInformation.of(RawRecord.class),
                 new RawRecord("carol".getBytes(StandardCharsets.UTF_8), "garbage".getBytes(StandardCharsets.UTF_8),
@@ -80,7 +88,7 @@ class InferenceJobPipelineTest {
                 PipelineSettings.fromConfiguration(JobOptions.resolve(new String[] {
                         "--" + JobOptions.KAFKA_MAX_RECORD_BYTES.key(), "40000",
                         "--" + JobOptions.RECORD_LIMIT_REFRESH.key(), "0 s"}, Map.of())),
-                ModelRegistry.bundled(), CancellationCheck.none());
+                ModelRegistry.bundled());
         CloseableIterator<InferenceResult> results = outputs.results().collectAsync();
         CloseableIterator<DeadLetter> deadLetters = outputs.deadLetters().collectAsync();
         CloseableIterator<QuotaUpdate> refundsOut = outputs.refunds().collectAsync();
@@ -113,10 +121,11 @@ class InferenceJobPipelineTest {
             }
         }
         assertThat(deadList).extracting(DeadLetter::reason)
-                .containsExactlyInAnyOrder("not_json", "unknown_model", "not_json", "missing_field", "result_too_large");
+                .containsExactlyInAnyOrder("not_json", "unknown_model", "not_json", "missing_field", "result_too_large",
+                        "invalid_request");
         assertThat(deadList).extracting(d -> d.source().topic() + "@" + d.source().offset())
                 .containsExactlyInAnyOrder("inference-requests@1", "inference-requests@3", "quota-updates@7",
-                        "quota-refunds@3", "inference-results@-1");
+                        "quota-refunds@3", "inference-results@-1", "inference-requests@7");
         InferenceResult expired = resultList.stream().filter(r -> r.requestId().equals("r-4")).findFirst().orElseThrow();
         InferenceResult tooLarge = resultList.stream().filter(r -> r.requestId().equals("r-6")).findFirst().orElseThrow();
         assertThat(refundList).as("the expired and the too-large request's tokens go back, on the refunds stream")

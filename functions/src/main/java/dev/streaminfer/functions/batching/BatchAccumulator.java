@@ -1,9 +1,11 @@
 package dev.streaminfer.functions.batching;
 
+import dev.streaminfer.contract.model.CancelMarker;
 import dev.streaminfer.functions.inference.SharedExecutors.Occupancy;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The requests of one model waiting for their batch, and the rule that closes batches
@@ -150,6 +152,17 @@ public final class BatchAccumulator {
             texts -= b.texts();
             tokens -= b.request().inputTokens();
         }
+    }
+
+    /** Takes out the buffered request a cancel names, if it is here and the cancel's user's. */
+    public Optional<BufferedRequest> cancel(CancelMarker cancel) {
+        for (BufferedRequest b : pending) {
+            if (b.request().requestId().equals(cancel.requestId()) && b.request().userId().equals(cancel.userId())) {
+                remove(List.of(b));
+                return Optional.of(b);
+            }
+        }
+        return Optional.empty();
     }
 
     /** What is buffered, in arrival order (for snapshots). */

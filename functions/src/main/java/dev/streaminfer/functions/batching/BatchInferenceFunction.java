@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * request. Used with {@code AsyncDataStream.unorderedWait}: its capacity bounds the batches in
  * flight (overload becomes back-pressure) and its checkpointed queue re-runs in-flight batches
  * after a failure. The work itself is {@link BatchRunner}'s; every batch completes with results
- * (failed, expired, cancelled where it must), never exceptionally, so the job does not restart
+ * (failed or expired where it must), never exceptionally, so the job does not restart
  * over a bad input or a slow model.
  */
 public class BatchInferenceFunction extends RichAsyncFunction<InferenceBatch, InferenceResult> {
@@ -38,18 +38,15 @@ public class BatchInferenceFunction extends RichAsyncFunction<InferenceBatch, In
 
     private final BatchingSettings settings;
     private final ModelRegistry registry;
-    private final CancellationCheck cancellationCheck;
 
     private transient ExecutionDevice device;
     private transient ExecutorService executor;
-    private transient CancellationCheck.Lookup cancellations;
     private transient InferenceMetrics metrics;
     private transient BatchRunner runner;
 
-    public BatchInferenceFunction(BatchingSettings settings, ModelRegistry registry, CancellationCheck cancellations) {
+    public BatchInferenceFunction(BatchingSettings settings, ModelRegistry registry) {
         this.settings = settings;
         this.registry = registry;
-        this.cancellationCheck = cancellations;
     }
 
     @Override
@@ -60,14 +57,13 @@ public class BatchInferenceFunction extends RichAsyncFunction<InferenceBatch, In
         SharedModels models = SharedModels.jvmWide();
         models.configure(settings.modelCache());
         executor = SharedExecutors.acquire(device, settings.inferenceThreads());
-        cancellations = cancellationCheck.open();
         metrics = new InferenceMetrics(getRuntimeContext().getMetricGroup(), models);
         BatchRunner.Embedder embedder = (ModelSpec spec, List<String> texts) -> {
             try (SharedModels.Lease lease = models.acquire(spec, sessions)) {
                 return lease.model().embed(texts);
             }
         };
-        runner = new BatchRunner(registry, settings, embedder, cancellations, System::currentTimeMillis,
+        runner = new BatchRunner(registry, settings, embedder, System::currentTimeMillis,
                 Thread::sleep, metrics, settings.paddedTokenBudget());
     }
 
@@ -133,9 +129,6 @@ public class BatchInferenceFunction extends RichAsyncFunction<InferenceBatch, In
         if (executor != null) {
             SharedExecutors.release(device);
             executor = null;
-        }
-        if (cancellations != null) {
-            cancellations.close();
         }
     }
 }

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * Computes one batch into one result per request: plain logic, no Flink.
  *
  * <ol>
- *   <li>Members past their deadline end {@code expired}, members cancelled (one lookup for the
- *       batch) end {@code cancelled}; neither is computed.</li>
+ *   <li>Members past their deadline end {@code expired}, not computed (cancels are the
+ *       batcher's: a batch that left it is computed).</li>
  *   <li>The rest run in the model's layout ({@link ModelSpec#execution()}), so a text's vector is
  *       the model's output for that text alone whatever its batch mates.
  *       {@link Execution#ROW}: one model call per text. {@link Execution#BATCHED}: one model call,
@@ -46,7 +45,6 @@ public final class BatchRunner {
 
     static final String FAILED_MESSAGE = "the model could not compute this request";
     static final String EXPIRED_MESSAGE = "deadline passed before computation";
-    static final String CANCELLED_MESSAGE = "cancelled before computation";
 
     /** Runs the model on texts, in one call; throws on failure. Must be thread-safe. */
     @FunctionalInterface
@@ -74,7 +72,6 @@ public final class BatchRunner {
     private final ModelRegistry registry;
     private final BatchingSettings settings;
     private final Embedder embedder;
-    private final CancellationCheck.Lookup cancellations;
     private final LongSupplier clock;
     private final Sleeper sleeper;
     private final Listener listener;
@@ -82,8 +79,8 @@ public final class BatchRunner {
 
     /** With the default padded-token budget ({@link BatchingOptions#PADDED_TOKEN_BUDGET}). */
     public BatchRunner(ModelRegistry registry, BatchingSettings settings, Embedder embedder,
-                       CancellationCheck.Lookup cancellations, LongSupplier clock, Sleeper sleeper, Listener listener) {
-        this(registry, settings, embedder, cancellations, clock, sleeper, listener,
+                       LongSupplier clock, Sleeper sleeper, Listener listener) {
+        this(registry, settings, embedder, clock, sleeper, listener,
                 BatchingOptions.PADDED_TOKEN_BUDGET.defaultValue());
     }
 
@@ -92,13 +89,11 @@ public final class BatchRunner {
      *     batch as one call padded to its longest member (in chunks of the model's text limit)
      */
     public BatchRunner(ModelRegistry registry, BatchingSettings settings, Embedder embedder,
-                       CancellationCheck.Lookup cancellations, LongSupplier clock, Sleeper sleeper, Listener listener,
-                       int paddedTokenBudget) {
+                       LongSupplier clock, Sleeper sleeper, Listener listener, int paddedTokenBudget) {
         this.paddedTokenBudget = paddedTokenBudget;
         this.registry = registry;
         this.settings = settings;
         this.embedder = embedder;
-        this.cancellations = cancellations;
         this.clock = clock;
         this.sleeper = sleeper;
         this.listener = listener;
@@ -108,19 +103,10 @@ public final class BatchRunner {
     public List<InferenceResult> run(InferenceBatch batch) throws InterruptedException {
         long now = clock.getAsLong();
         List<InferenceResult> results = new ArrayList<>(batch.requests().length);
-        List<InferenceRequest> live = new ArrayList<>();
+        List<InferenceRequest> toCompute = new ArrayList<>(batch.requests().length);
         for (InferenceRequest r : batch.requests()) {
             if (now > r.deadline()) {
                 results.add(end(r, RequestStatus.EXPIRED, ErrorCode.DEADLINE_EXCEEDED, EXPIRED_MESSAGE, now));
-            } else {
-                live.add(r);
-            }
-        }
-        Set<String> cancelled = cancelledAmong(batch.model(), live);
-        List<InferenceRequest> toCompute = new ArrayList<>(live.size());
-        for (InferenceRequest r : live) {
-            if (cancelled.contains(r.requestId())) {
-                results.add(end(r, RequestStatus.CANCELLED, ErrorCode.CANCELLED, CANCELLED_MESSAGE, now));
             } else {
                 toCompute.add(r);
             }
@@ -139,19 +125,6 @@ public final class BatchRunner {
         }
         results.addAll(computeIsolating(spec.get(), toCompute, settings.retry().maxAttempts()));
         return results;
-    }
-
-    private Set<String> cancelledAmong(String model, List<InferenceRequest> requests) {
-        if (requests.isEmpty()) {
-            return Set.of();
-        }
-        try {
-            return cancellations.cancelled(requests.stream().map(InferenceRequest::requestId).toList());
-        } catch (RuntimeException e) {
-            LOG.warn("cannot check cancellations (computing them all): model={} requests={} request_ids={} error={}",
-                    model, requests.size(), requestIds(requests), e.toString());
-            return Set.of();
-        }
     }
 
     private List<InferenceResult> computeIsolating(ModelSpec spec, List<InferenceRequest> requests, int attempts)

@@ -1,5 +1,6 @@
 package dev.streaminfer.functions.batching;
 
+import dev.streaminfer.contract.model.CancelMarker;
 import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.contract.model.InferenceRequest;
 import dev.streaminfer.contract.model.InferenceResult;
@@ -8,13 +9,14 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.util.Collector;
 
 /**
  * Micro-batched asynchronous inference, the one entry point the job wires in:
  *
  * <pre>
  * admitted ─rebalance─▶ micro-batcher (per subtask and model; operator state) ─▶ async ONNX inference
- *                               └─▶ expired while buffered ─────────────────────────────┐   (checkpointed queue,
+ * cancels ──broadcast──────▲     └─▶ expired or cancelled while buffered ───────────────┐   (checkpointed queue,
  *                                                                                        ▼    bounded in flight)
  *                                                                       results (one per request)
  * </pre>
@@ -30,16 +32,33 @@ public final class BatchedInference {
 
     private BatchedInference() {}
 
+    /** For a pipeline that has no cancels (a backfill). */
     public static DataStream<InferenceResult> apply(DataStream<InferenceRequest> admitted, BatchingSettings settings,
-                                                    ModelRegistry registry, CancellationCheck cancellations) {
+                                                    ModelRegistry registry) {
+        // Derived from the requests rather than an empty source of its own: it ends when they do.
+        DataStream<CancelMarker> none = admitted
+                .flatMap((InferenceRequest request, Collector<CancelMarker> out) -> { })
+                .returns(TypeInformation.of(CancelMarker.class))
+                .name("no cancels");
+        return apply(admitted, none, settings, registry);
+    }
+
+    /**
+     * @param cancels the cancels on the requests topic, without watermarks (the batcher has no use
+     *     for event time, and the inference queue must not be segmented by it)
+     */
+    public static DataStream<InferenceResult> apply(DataStream<InferenceRequest> admitted,
+                                                    DataStream<CancelMarker> cancels, BatchingSettings settings,
+                                                    ModelRegistry registry) {
         SingleOutputStreamOperator<InferenceBatch> batches = admitted
                 .rebalance()
+                .connect(cancels.broadcast())
                 .transform("micro-batch", TypeInformation.of(InferenceBatch.class),
                         new MicroBatchOperator(settings, registry))
                 .uid(BATCHER_UID);
         SingleOutputStreamOperator<InferenceResult> results = AsyncDataStream.unorderedWait(
                         batches,
-                        new BatchInferenceFunction(settings, registry, cancellations),
+                        new BatchInferenceFunction(settings, registry),
                         settings.batchTimeout().toMillis(), TimeUnit.MILLISECONDS,
                         settings.maxInFlightBatches())
                 .name("onnx batch inference")
@@ -49,6 +68,6 @@ public final class BatchedInference {
             batches.setParallelism(settings.parallelism());
             results.setParallelism(settings.parallelism());
         }
-        return results.union(batches.getSideOutput(MicroBatchOperator.EXPIRED));
+        return results.union(batches.getSideOutput(MicroBatchOperator.UNCOMPUTED));
     }
 }

@@ -38,6 +38,7 @@ public final class InferenceMetrics implements BatchRunner.Listener {
     public static final String FAILURES = "failures_total";
     public static final String RETRIES = "retries_total";
     public static final String EXPIRED = "expired_total";
+    /** Counted by the batcher ({@link MicroBatchOperator}), where cancels take effect, in the same groups. */
     public static final String CANCELLED = "cancelled_total";
     /** The model cache of the TaskManager (JVM-wide: every subtask there reports the same values). */
     public static final String MODEL_LOADED = "model_loaded";
@@ -47,7 +48,7 @@ public final class InferenceMetrics implements BatchRunner.Listener {
 
     public static final List<String> NAMES = List.of(BATCH_SIZE, BATCH_WAIT_MS, QUEUE_WAIT_MS,
             INFERENCE_LATENCY_MS, TEXTS_PROCESSED, TOKENS_PROCESSED, BATCHES_IN_FLIGHT, FAILURES, RETRIES, EXPIRED,
-            CANCELLED, MODEL_LOADED, MODEL_BYTES, MODEL_LAST_USED, MODEL_USES);
+            MODEL_LOADED, MODEL_BYTES, MODEL_LAST_USED, MODEL_USES);
 
     private static final int HISTOGRAM_WINDOW = 1024;
 
@@ -62,7 +63,6 @@ public final class InferenceMetrics implements BatchRunner.Listener {
         final Counter failures;
         final Counter retries;
         final Counter expired;
-        final Counter cancelled;
         final AtomicInteger inFlight = new AtomicInteger();
 
         ModelMetrics(MetricGroup group, String model, SharedModels cache) {
@@ -75,7 +75,6 @@ public final class InferenceMetrics implements BatchRunner.Listener {
             failures = group.counter(FAILURES, new ThreadSafeSimpleCounter());
             retries = group.counter(RETRIES, new ThreadSafeSimpleCounter());
             expired = group.counter(EXPIRED, new ThreadSafeSimpleCounter());
-            cancelled = group.counter(CANCELLED, new ThreadSafeSimpleCounter());
             group.gauge(BATCHES_IN_FLIGHT, (Gauge<Integer>) inFlight::get);
             group.gauge(MODEL_LOADED, (Gauge<Integer>) () -> loaded(cache, model).isEmpty() ? 0 : 1);
             group.gauge(MODEL_BYTES, (Gauge<Long>) () ->
@@ -148,7 +147,6 @@ public final class InferenceMetrics implements BatchRunner.Listener {
         switch (status) {
             case FAILED -> of(model).failures.inc(requests);
             case EXPIRED -> of(model).expired.inc(requests);
-            case CANCELLED -> of(model).cancelled.inc(requests);
             default -> { }
         }
     }

@@ -1,5 +1,6 @@
 package dev.streaminfer.functions.batching;
 
+import dev.streaminfer.contract.model.CancelMarker;
 import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.contract.model.ErrorCode;
 import dev.streaminfer.contract.model.InferenceRequest;
@@ -7,19 +8,22 @@ import dev.streaminfer.contract.model.InferenceResult;
 import dev.streaminfer.contract.model.RequestStatus;
 import dev.streaminfer.functions.inference.SharedExecutors;
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
@@ -34,17 +38,31 @@ import org.apache.flink.util.OutputTag;
  * <p>Buffered requests are written to operator list state at every checkpoint and restored (and
  * redistributed on rescaling) after a failure, with their timers re-armed; requests after the
  * checkpoint are replayed by the source. So a failure loses nothing and emits nothing twice in a
- * way the idempotent sinks cannot absorb. Requests that expire while buffered leave through
- * {@link #EXPIRED}. At end of input everything buffered is emitted.
+ * way the idempotent sinks cannot absorb. At end of input everything buffered is emitted.
+ *
+ * <p>The second input is every cancel on the requests topic (broadcast: any subtask may hold the
+ * request). A cancel takes its request out of the buffer if it is still here; one whose request
+ * has not arrived yet is remembered ({@link CancelledRequests}, in union operator state) and takes
+ * it on arrival; one whose request has already left in a batch changes nothing (the request is
+ * computed). The decision rests on the job's own input and checkpointed state, not on an outside
+ * store. Requests that end here without being computed (deadline passed, cancelled) leave through
+ * {@link #UNCOMPUTED}.
  */
 public class MicroBatchOperator extends AbstractStreamOperator<InferenceBatch>
-        implements OneInputStreamOperator<InferenceRequest, InferenceBatch> {
+        implements TwoInputStreamOperator<InferenceRequest, CancelMarker, InferenceBatch> {
 
-    /** Requests whose deadline passed while they waited for a batch. */
-    public static final OutputTag<InferenceResult> EXPIRED =
-            new OutputTag<>("expired-in-batcher", TypeInformation.of(InferenceResult.class));
+    /** Requests that end in the batcher: deadline passed while waiting, or cancelled. */
+    public static final OutputTag<InferenceResult> UNCOMPUTED =
+            new OutputTag<>("ended-in-batcher", TypeInformation.of(InferenceResult.class));
 
     static final String STATE_NAME = "buffered-requests";
+    static final String CANCELS_STATE_NAME = "remembered-cancels";
+    static final String CANCELLED_MESSAGE = "cancelled before computation";
+    /**
+     * How long a cancel whose request has not arrived is remembered. The request precedes its cancel
+     * on the topic, so it arrives at most a pipeline's delay later (or never: rejected by the quota).
+     */
+    static final long CANCEL_MEMORY_MS = Duration.ofMinutes(10).toMillis();
     /** How often a non-empty buffer checks for a free inference thread while all are busy. */
     static final long POLL_MS = 1;
 
@@ -61,6 +79,9 @@ public class MicroBatchOperator extends AbstractStreamOperator<InferenceBatch>
     private transient Map<String, BatchAccumulator> buffers;
     private transient Map<String, Armed> timers;
     private transient ListState<BufferedRequest> checkpointed;
+    private transient CancelledRequests cancels;
+    private transient ListState<CancelledRequests.Remembered> checkpointedCancels;
+    private transient Map<String, Counter> cancelledByModel;
     /** Read by the metrics reporter's thread. */
     private transient volatile int buffered;
 
@@ -81,10 +102,15 @@ public class MicroBatchOperator extends AbstractStreamOperator<InferenceBatch>
         timers = new HashMap<>();
         checkpointed = context.getOperatorStateStore().getListState(
                 new ListStateDescriptor<>(STATE_NAME, TypeInformation.of(BufferedRequest.class)));
+        cancels = new CancelledRequests(CANCEL_MEMORY_MS);
+        // Union: every subtask saw every cancel, so each one takes back all of them after a rescale.
+        checkpointedCancels = context.getOperatorStateStore().getUnionListState(
+                new ListStateDescriptor<>(CANCELS_STATE_NAME, TypeInformation.of(CancelledRequests.Remembered.class)));
         if (context.isRestored()) {
             for (BufferedRequest b : checkpointed.get()) {
                 bufferOf(b.request().model()).add(b);
             }
+            cancels.restore(checkpointedCancels.get());
         }
     }
 
@@ -93,6 +119,7 @@ public class MicroBatchOperator extends AbstractStreamOperator<InferenceBatch>
         super.open();
         getMetricGroup().addGroup(InferenceMetrics.ML_GROUP)
                 .gauge("buffered_requests", (Gauge<Integer>) () -> buffered);
+        cancelledByModel = new HashMap<>();
         // Restored buffers: timers are not part of operator state, so arm them again.
         long now = now();
         for (String model : List.copyOf(buffers.keySet())) {
@@ -101,11 +128,37 @@ public class MicroBatchOperator extends AbstractStreamOperator<InferenceBatch>
     }
 
     @Override
-    public void processElement(StreamRecord<InferenceRequest> element) throws Exception {
+    public void processElement1(StreamRecord<InferenceRequest> element) throws Exception {
         InferenceRequest request = element.getValue();
         long now = now();
+        if (cancels.take(request, now)) {
+            endCancelled(request, now);
+            return;
+        }
         bufferOf(request.model()).add(new BufferedRequest(request, now));
         drainAndSchedule(request.model(), now);
+    }
+
+    @Override
+    public void processElement2(StreamRecord<CancelMarker> element) throws Exception {
+        CancelMarker cancel = element.getValue();
+        long now = now();
+        for (Map.Entry<String, BatchAccumulator> e : buffers.entrySet()) {
+            Optional<BufferedRequest> taken = e.getValue().cancel(cancel);
+            if (taken.isPresent()) {
+                endCancelled(taken.get().request(), now);
+                drainAndSchedule(e.getKey(), now);
+                return;
+            }
+        }
+        cancels.remember(cancel, now);
+    }
+
+    private void endCancelled(InferenceRequest request, long now) {
+        cancelledByModel.computeIfAbsent(request.model(), m -> InferenceMetrics.modelGroup(getMetricGroup(), m)
+                .counter(InferenceMetrics.CANCELLED)).inc();
+        output.collect(UNCOMPUTED, new StreamRecord<>(InferenceResult.unsuccessful(request, RequestStatus.CANCELLED,
+                ErrorCode.CANCELLED, CANCELLED_MESSAGE, 0, now)));
     }
 
     private void drainAndSchedule(String model, long now) {
@@ -149,7 +202,7 @@ public class MicroBatchOperator extends AbstractStreamOperator<InferenceBatch>
 
     private void emit(String model, BatchAccumulator.Drained drained, long now) {
         for (BufferedRequest b : drained.expired()) {
-            output.collect(EXPIRED, new StreamRecord<>(InferenceResult.unsuccessful(b.request(), RequestStatus.EXPIRED,
+            output.collect(UNCOMPUTED, new StreamRecord<>(InferenceResult.unsuccessful(b.request(), RequestStatus.EXPIRED,
                     ErrorCode.DEADLINE_EXCEEDED, "deadline passed while waiting for a batch", 0, now)));
         }
         for (List<BufferedRequest> members : drained.batches()) {
@@ -176,6 +229,7 @@ public class MicroBatchOperator extends AbstractStreamOperator<InferenceBatch>
             all.addAll(buffer.pending());
         }
         checkpointed.update(all);
+        checkpointedCancels.update(cancels.remembered());
     }
 
     @Override

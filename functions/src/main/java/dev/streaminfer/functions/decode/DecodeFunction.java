@@ -5,20 +5,29 @@ import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.contract.registry.ModelSpec;
 import dev.streaminfer.contract.registry.ModelTokenizer;
 import dev.streaminfer.functions.model.DeadLetter;
+import dev.streaminfer.contract.model.CancelMarker;
+import dev.streaminfer.contract.model.ErrorCode;
 import dev.streaminfer.contract.model.InferenceRequest;
+import dev.streaminfer.contract.serde.CancelMarkerCodec;
 import dev.streaminfer.functions.model.RawRecord;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
-/** Routes each raw record to the main output (valid request) or the dead-letter side output. */
+/**
+ * Routes each raw record to the main output (valid request), the {@link #CANCELS} side output (a
+ * valid cancel) or the dead-letter side output.
+ */
 public class DecodeFunction extends ProcessFunction<RawRecord, InferenceRequest> {
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+    public static final OutputTag<CancelMarker> CANCELS =
+            new OutputTag<>("cancels", TypeInformation.of(CancelMarker.class));
 
     private final ModelRegistry registry;
     private final Duration maxClockSkew;
@@ -44,6 +53,16 @@ public class DecodeFunction extends ProcessFunction<RawRecord, InferenceRequest>
 
     @Override
     public void processElement(RawRecord record, Context ctx, Collector<InferenceRequest> out) {
+        if (record.cancel()) {
+            try {
+                ctx.output(CANCELS, CancelMarkerCodec.decode(record.value()));
+            } catch (IllegalArgumentException e) {
+                deadLetterCount.inc();
+                ctx.output(DEAD_LETTERS, new DeadLetter(record, ErrorCode.INVALID_REQUEST.code(),
+                        "not a cancel: " + e.getMessage()));
+            }
+            return;
+        }
         RequestDecoder.Outcome outcome = decoder.decode(record);
         if (outcome.request() != null) {
             out.collect(outcome.request());

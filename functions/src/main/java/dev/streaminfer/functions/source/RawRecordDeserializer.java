@@ -1,5 +1,6 @@
 package dev.streaminfer.functions.source;
 
+import dev.streaminfer.contract.serde.CancelMarkerCodec;
 import dev.streaminfer.functions.model.RawRecord;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -10,25 +11,22 @@ import org.apache.kafka.common.header.Header;
 
 /**
  * Keeps each Kafka record whole; decoding happens downstream so that failures can be routed.
- * Cancel markers the API writes beside the requests (header {@value #TYPE_HEADER}) are skipped
- * here: cancellation takes effect through the Redis marker the batcher checks before computing.
+ * Cancels the API writes beside the requests (header {@value CancelMarkerCodec#TYPE_HEADER}) are
+ * marked as such: they go to the batcher, where they take effect.
  */
 public class RawRecordDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
 
     public static final String TRACEPARENT = "traceparent";
-    public static final String TYPE_HEADER = "streaminfer-type";
-    public static final String TYPE_CANCEL = "cancel";
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawRecord> out) {
-        Header type = record.headers().lastHeader(TYPE_HEADER);
-        if (type != null && TYPE_CANCEL.equals(new String(type.value(), StandardCharsets.UTF_8))) {
-            return;
-        }
+        Header type = record.headers().lastHeader(CancelMarkerCodec.TYPE_HEADER);
+        boolean cancel = type != null
+                && CancelMarkerCodec.TYPE_CANCEL.equals(new String(type.value(), StandardCharsets.UTF_8));
         Header traceparent = record.headers().lastHeader(TRACEPARENT);
         out.collect(new RawRecord(record.key(), record.value(), record.topic(), record.partition(),
                 record.offset(), record.timestamp(),
-                traceparent == null ? null : new String(traceparent.value(), StandardCharsets.UTF_8)));
+                traceparent == null ? null : new String(traceparent.value(), StandardCharsets.UTF_8), cancel));
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streaminfer.functions.inference.SharedExecutors.Occupancy;
 import java.util.List;
+import dev.streaminfer.contract.model.CancelMarker;
 import org.junit.jupiter.api.Test;
 
 class BatchAccumulatorTest {
@@ -157,6 +158,22 @@ class BatchAccumulatorTest {
         assertThat(drained.batches()).extracting(List::size).containsExactly(4, 4);
         assertThat(big.size()).isEqualTo(1);
         assertThat(big.texts()).isEqualTo(1);
+    }
+
+    @Test
+    void aCancelTakesItsRequestOutWithItsTextsAndTokens() {
+        buffer.add(request("a").texts(3).tokens(60).arrivedAt(T0));
+        buffer.add(request("b").texts(1).arrivedAt(T0 + 1));
+
+        assertThat(buffer.cancel(new CancelMarker("a", "mallory", T0))).as("another user's cancel").isEmpty();
+        assertThat(buffer.cancel(new CancelMarker("a", "alice", T0))).get()
+                .extracting(b -> b.request().requestId()).isEqualTo("a");
+        assertThat(buffer.cancel(new CancelMarker("a", "alice", T0))).as("already out").isEmpty();
+
+        assertThat(buffer.size()).isEqualTo(1);
+        assertThat(buffer.texts()).isEqualTo(1);
+        assertThat(buffer.isFull()).as("b alone is below both limits").isFalse();
+        assertThat(buffer.flushTime()).isEqualTo(T0 + 51);
     }
 
     private static List<List<String>> ids(List<List<BufferedRequest>> batches) {

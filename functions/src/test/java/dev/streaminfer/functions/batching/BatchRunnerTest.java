@@ -12,10 +12,8 @@ import dev.streaminfer.contract.model.InferenceResult;
 import dev.streaminfer.contract.model.RequestStatus;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -32,12 +30,11 @@ class BatchRunnerTest {
             .withRetry(new RetryPolicy(3, 100, 5_000));
 
     private final TestingEmbedder embedder = new TestingEmbedder();
-    private final TestingCancellationCheck cancellations = new TestingCancellationCheck();
     private final List<Long> sleeps = new ArrayList<>();
     private final List<String> retries = new ArrayList<>();
 
     private final BatchRunner runner = new BatchRunner(ModelRegistry.bundled(), SETTINGS, embedder,
-            cancellations.open(), () -> T0, sleeps::add, new BatchRunner.Listener() {
+            () -> T0, sleeps::add, new BatchRunner.Listener() {
                 @Override
                 public void retried(String model) {
                     retries.add(model);
@@ -103,32 +100,17 @@ class BatchRunnerTest {
     }
 
     @Test
-    void expiredAndCancelledRequestsAreNotComputed() throws Exception {
-        cancellations.cancel("cancelled");
+    void expiredRequestsAreNotComputed() throws Exception {
         List<InferenceResult> results = runner.run(batch(
                 request("late").inputs("l").deadline(T0 - 1).build(),
-                request("cancelled").inputs("c").build(),
                 request("fine").inputs("f").build()));
 
         Map<String, InferenceResult> byId = byId(results);
         assertThat(byId.get("late").status()).isEqualTo(RequestStatus.EXPIRED);
         assertThat(byId.get("late").errorCode()).isEqualTo("deadline_exceeded");
-        assertThat(byId.get("cancelled").status()).isEqualTo(RequestStatus.CANCELLED);
-        assertThat(byId.get("cancelled").errorCode()).isEqualTo("cancelled");
-        assertThat(byId.get("cancelled").chargedTokens()).isZero();
+        assertThat(byId.get("late").chargedTokens()).isZero();
         assertThat(byId.get("fine").status()).isEqualTo(RequestStatus.COMPLETED);
         assertThat(embedder.calls).containsExactly(List.of("f"));
-        assertThat(cancellations.lookups).isEqualTo(1);
-    }
-
-    @Test
-    void whenTheCancellationStoreIsDownEveryRequestIsComputed() throws Exception {
-        cancellations.cancel("a");
-        cancellations.down = true;
-
-        List<InferenceResult> results = runner.run(batch(request("a").inputs("a").build()));
-
-        assertThat(results).extracting(InferenceResult::status).containsExactly(RequestStatus.COMPLETED);
     }
 
     @Test
@@ -244,7 +226,7 @@ class BatchRunnerTest {
     }
 
     private BatchRunner runnerWithBudget(int paddedTokenBudget) {
-        return new BatchRunner(ModelRegistry.bundled(), SETTINGS, embedder, cancellations.open(), () -> T0,
+        return new BatchRunner(ModelRegistry.bundled(), SETTINGS, embedder, () -> T0,
                 sleeps::add, new BatchRunner.Listener() {
                     @Override
                     public void retried(String model) {
@@ -297,31 +279,6 @@ class BatchRunnerTest {
             }
             calls.add(List.copyOf(texts));
             return texts.stream().map(TestingEmbedder::vector).toArray(float[][]::new);
-        }
-    }
-
-    /** Cancel markers in memory (a contract test checks it against Redis). */
-    static final class TestingCancellationCheck implements CancellationCheck {
-        private final Set<String> cancelled = new java.util.HashSet<>();
-        boolean down;
-        int lookups;
-
-        void cancel(String requestId) {
-            cancelled.add(requestId);
-        }
-
-        @Override
-        public Lookup open() {
-            return new Lookup() {
-                @Override
-                public Set<String> cancelled(Collection<String> ids) {
-                    lookups++;
-                    if (down) {
-                        throw new IllegalStateException("store down");
-                    }
-                    return ids.stream().filter(cancelled::contains).collect(Collectors.toSet());
-                }
-            };
         }
     }
 }

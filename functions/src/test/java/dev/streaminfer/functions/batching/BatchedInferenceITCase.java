@@ -4,6 +4,7 @@ import static dev.streaminfer.functions.batching.Requests.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.streaminfer.contract.registry.ModelRegistry;
+import dev.streaminfer.contract.model.CancelMarker;
 import dev.streaminfer.contract.model.InferenceRequest;
 import dev.streaminfer.contract.model.InferenceResult;
 import dev.streaminfer.contract.model.RequestStatus;
@@ -38,16 +39,26 @@ class BatchedInferenceITCase {
         }
         requests.add(request("expired").deadline(1).build());
         requests.add(request("cancelled").deadline(farFuture).build());
-        BatchRunnerTest.TestingCancellationCheck cancellations = new BatchRunnerTest.TestingCancellationCheck();
-        cancellations.cancel("cancelled");
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
-        DataStream<InferenceRequest> admitted = env.fromData(TypeInformation.of(InferenceRequest.class), requests.toArray(InferenceRequest[]::new));
+        // The cancelled request comes late, so its cancel (a source of its own, in no set order with
+        // the requests) certainly is there first: the batcher remembers it and takes the request on
+        // arrival. MicroBatchOperatorTest covers the other orders.
+        DataStream<InferenceRequest> admitted = env.fromData(TypeInformation.of(InferenceRequest.class),
+                        requests.toArray(InferenceRequest[]::new))
+                .map(r -> {
+                    if (r.requestId().equals("cancelled")) {
+                        Thread.sleep(2_000);
+                    }
+                    return r;
+                }).returns(InferenceRequest.class);
+        DataStream<CancelMarker> cancels = env.fromData(TypeInformation.of(CancelMarker.class),
+                new CancelMarker("cancelled", "alice", System.currentTimeMillis()));
         BatchingSettings settings = BatchingSettings.defaults().withBatchLimits(8, 1_000, Duration.ofMillis(20));
 
         List<InferenceResult> results = new ArrayList<>();
-        BatchedInference.apply(admitted, settings, ModelRegistry.bundled(), cancellations)
+        BatchedInference.apply(admitted, cancels, settings, ModelRegistry.bundled())
                 .executeAndCollect().forEachRemaining(results::add);
 
         Map<String, InferenceResult> byId = results.stream()

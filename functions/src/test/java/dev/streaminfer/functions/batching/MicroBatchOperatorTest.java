@@ -4,9 +4,11 @@ import static dev.streaminfer.functions.batching.Requests.BGE;
 import static dev.streaminfer.functions.batching.Requests.T0;
 import static dev.streaminfer.functions.batching.Requests.request;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.functions.inference.SharedExecutors.Occupancy;
+import dev.streaminfer.contract.model.CancelMarker;
 import dev.streaminfer.contract.model.InferenceRequest;
 import dev.streaminfer.contract.model.InferenceResult;
 import dev.streaminfer.contract.model.RequestStatus;
@@ -14,18 +16,17 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.flink.api.common.serialization.SerializerConfigImpl;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The batcher in an operator harness: output, timers left, and snapshot → restore. Every inference
- * thread counts as busy unless a test says otherwise ({@link #THREADS}).
+ * The batcher in an operator harness (first input requests, second input cancels): output, timers
+ * left, and snapshot → restore. Every inference thread counts as busy unless a test says otherwise
+ * ({@link #THREADS}).
  */
 class MicroBatchOperatorTest {
 
@@ -35,7 +36,8 @@ class MicroBatchOperatorTest {
     private static final BatchingSettings SETTINGS = BatchingSettings.defaults()
             .withBatchLimits(3, 1_000, Duration.ofMillis(MAX_WAIT));
 
-    private OneInputStreamOperatorTestHarness<InferenceRequest, InferenceBatch> harness;
+    private MicroBatchOperator operator;
+    private TwoInputStreamOperatorTestHarness<InferenceRequest, CancelMarker, InferenceBatch> harness;
 
     @BeforeEach
     void open() throws Exception {
@@ -122,9 +124,89 @@ class MicroBatchOperatorTest {
         harness.setProcessingTime(T0 + MAX_WAIT);
 
         assertThat(batches()).extracting(MicroBatchOperatorTest::ids).containsExactly(List.of("fine"));
-        assertThat(harness.getSideOutput(MicroBatchOperator.EXPIRED)).extracting(StreamRecord::getValue)
-                .extracting(InferenceResult::requestId, InferenceResult::status)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("late", RequestStatus.EXPIRED));
+        assertThat(uncomputed()).extracting(InferenceResult::requestId, InferenceResult::status)
+                .containsExactly(tuple("late", RequestStatus.EXPIRED));
+    }
+
+    @Test
+    void aCancelTakesItsRequestOutOfTheBufferUncharged() throws Exception {
+        send(request("a").build(), request("b").build());
+        cancel("a", "alice");
+
+        assertThat(uncomputed()).singleElement().satisfies(r -> {
+            assertThat(r.requestId()).isEqualTo("a");
+            assertThat(r.status()).isEqualTo(RequestStatus.CANCELLED);
+            assertThat(r.errorCode()).isEqualTo("cancelled");
+            assertThat(r.chargedTokens()).isZero();
+            assertThat(r.completedAt()).isEqualTo(T0);
+        });
+        harness.setProcessingTime(T0 + MAX_WAIT);
+        assertThat(batches()).extracting(MicroBatchOperatorTest::ids).containsExactly(List.of("b"));
+    }
+
+    @Test
+    void aCancelThatArrivesFirstTakesItsRequestOnArrival() throws Exception {
+        cancel("a", "alice");
+        assertThat(uncomputed()).isEmpty();
+
+        send(request("a").build());
+
+        assertThat(uncomputed()).extracting(InferenceResult::requestId, InferenceResult::status)
+                .containsExactly(tuple("a", RequestStatus.CANCELLED));
+        harness.setProcessingTime(T0 + MAX_WAIT);
+        assertThat(batches()).isEmpty();
+        assertThat(timers()).isZero();
+    }
+
+    @Test
+    void aCancelAfterItsRequestLeftInABatchChangesNothing() throws Exception {
+        send(request("a").build(), request("b").build(), request("c").build()); // a full batch leaves
+        assertThat(batches()).hasSize(1);
+
+        cancel("a", "alice");
+        send(request("d").build());
+        harness.setProcessingTime(T0 + MAX_WAIT);
+
+        assertThat(uncomputed()).isEmpty();
+        assertThat(batches()).extracting(MicroBatchOperatorTest::ids).containsExactly(List.of("d"));
+    }
+
+    @Test
+    void aCancelNamesOnlyItsOwnUsersRequest() throws Exception {
+        send(request("a").build());
+        cancel("a", "mallory");
+        harness.setProcessingTime(T0 + MAX_WAIT);
+
+        assertThat(uncomputed()).isEmpty();
+        assertThat(batches()).extracting(MicroBatchOperatorTest::ids).containsExactly(List.of("a"));
+    }
+
+    @Test
+    void aRememberedCancelSurvivesSnapshotAndRestore() throws Exception {
+        cancel("later", "alice");
+        OperatorSubtaskState snapshot = harness.snapshot(1L, T0);
+        harness.close();
+
+        harness = newHarness();
+        harness.setup();
+        harness.initializeState(snapshot);
+        harness.open();
+        harness.setProcessingTime(T0 + 10);
+        send(request("later").build());
+
+        assertThat(uncomputed()).extracting(InferenceResult::requestId, InferenceResult::status)
+                .containsExactly(tuple("later", RequestStatus.CANCELLED));
+    }
+
+    @Test
+    void aCancelIsForgottenAfterItsMemory() throws Exception {
+        cancel("late-request", "alice");
+        harness.setProcessingTime(T0 + MicroBatchOperator.CANCEL_MEMORY_MS);
+        send(request("late-request").deadline(T0 + 2 * MicroBatchOperator.CANCEL_MEMORY_MS).build());
+        harness.setProcessingTime(T0 + MicroBatchOperator.CANCEL_MEMORY_MS + MAX_WAIT);
+
+        assertThat(uncomputed()).isEmpty();
+        assertThat(batches()).extracting(MicroBatchOperatorTest::ids).containsExactly(List.of("late-request"));
     }
 
     @Test
@@ -171,16 +253,17 @@ class MicroBatchOperatorTest {
     void endOfInputEmitsEverythingBuffered() throws Exception {
         send(request("a").build(), request("b").model(BGE).build());
 
-        harness.endInput();
-        harness.getOneInputOperator().finish();
+        harness.endInput1();
+        harness.endInput2();
+        operator.finish();
 
         assertThat(batches()).extracting(InferenceBatch::model).containsExactlyInAnyOrder(Requests.MINILM, BGE);
     }
 
-    private OneInputStreamOperatorTestHarness<InferenceRequest, InferenceBatch> newHarness() throws Exception {
-        return new OneInputStreamOperatorTestHarness<>(new MicroBatchOperator(SETTINGS, ModelRegistry.bundled(),
-                        THREADS::get),
-                TypeInformation.of(InferenceRequest.class).createSerializer(new SerializerConfigImpl()));
+    private TwoInputStreamOperatorTestHarness<InferenceRequest, CancelMarker, InferenceBatch> newHarness()
+            throws Exception {
+        operator = new MicroBatchOperator(SETTINGS, ModelRegistry.bundled(), THREADS::get);
+        return new TwoInputStreamOperatorTestHarness<>(operator);
     }
 
     private int timers() {
@@ -189,8 +272,23 @@ class MicroBatchOperatorTest {
 
     private void send(InferenceRequest... requests) throws Exception {
         for (InferenceRequest r : requests) {
-            harness.processElement(r, 0L);
+            harness.processElement1(r, 0L);
         }
+    }
+
+    private void cancel(String requestId, String userId) throws Exception {
+        harness.processElement2(new CancelMarker(requestId, userId, T0), 0L);
+    }
+
+    /** What ended in the batcher (expired, cancelled) since the last call. */
+    private List<InferenceResult> uncomputed() {
+        var side = harness.getSideOutput(MicroBatchOperator.UNCOMPUTED);
+        if (side == null) {
+            return List.of();
+        }
+        List<InferenceResult> out = side.stream().map(StreamRecord::getValue).toList();
+        side.clear();
+        return out;
     }
 
     /** The batches emitted since the last call. */

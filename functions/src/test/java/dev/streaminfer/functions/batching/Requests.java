@@ -13,6 +13,7 @@ final class Requests {
     static final String BGE = "bge-small-en-v15-q";
 
     private String id;
+    private String user = "alice";
     private String model = MINILM;
     private String[] inputs = {"hello world"};
     private Priority priority = Priority.NORMAL;
@@ -43,6 +44,11 @@ final class Requests {
         return this;
     }
 
+    Requests user(String userId) {
+        user = userId;
+        return this;
+    }
+
     Requests model(String name) {
         model = name;
         return this;
@@ -69,7 +75,7 @@ final class Requests {
     }
 
     InferenceRequest build() {
-        return new InferenceRequest(id, "alice", model, Arrays.copyOf(inputs, inputs.length), priority, deadline,
+        return new InferenceRequest(id, user, model, Arrays.copyOf(inputs, inputs.length), priority, deadline,
                 T0, tokens, null);
     }
 

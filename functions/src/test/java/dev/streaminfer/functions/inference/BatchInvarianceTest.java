@@ -11,7 +11,6 @@ import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.contract.registry.ModelSpec;
 import dev.streaminfer.functions.batching.BatchRunner;
 import dev.streaminfer.functions.batching.BatchingSettings;
-import dev.streaminfer.functions.batching.CancellationCheck;
 import dev.streaminfer.functions.batching.InferenceBatch;
 import dev.streaminfer.functions.batching.RetryPolicy;
 import java.time.Duration;
@@ -81,7 +80,7 @@ class BatchInvarianceTest {
                         return lease.model().embed(texts);
                     }
                 },
-                CancellationCheck.none().open(), () -> T0, millis -> {}, BatchRunner.Listener.NONE, paddedTokenBudget);
+                () -> T0, millis -> {}, BatchRunner.Listener.NONE, paddedTokenBudget);
 
         List<InferenceResult> results = runner.run(batch(spec, requests));
 

@@ -1,6 +1,7 @@
 package dev.streaminfer.api.kafka;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.streaminfer.contract.serde.CancelMarkerCodec;
 import dev.streaminfer.contract.serde.Json;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -135,8 +136,8 @@ public final class KafkaRequestLookup implements RequestLookup, AutoCloseable {
     }
 
     private static boolean isCancel(ConsumerRecord<byte[], byte[]> r) {
-        Header h = r.headers().lastHeader(CancelMarker.TYPE_HEADER);
-        return h != null && CancelMarker.TYPE_CANCEL.equals(new String(h.value(), StandardCharsets.US_ASCII));
+        Header h = r.headers().lastHeader(CancelMarkerCodec.TYPE_HEADER);
+        return h != null && CancelMarkerCodec.TYPE_CANCEL.equals(new String(h.value(), StandardCharsets.US_ASCII));
     }
 
     private static boolean isRequest(byte[] value, String requestId, String userId) {

@@ -1,6 +1,8 @@
 package dev.streaminfer.api.kafka;
 
 import dev.streaminfer.contract.quota.QuotaUpdate;
+import dev.streaminfer.contract.model.CancelMarker;
+import dev.streaminfer.contract.serde.CancelMarkerCodec;
 import dev.streaminfer.contract.quota.QuotaUpdateCodec;
 import dev.streaminfer.contract.model.InferenceRequest;
 import dev.streaminfer.contract.serde.InferenceRequestCodec;
@@ -110,8 +112,8 @@ public final class KafkaRequestPublisher implements RequestPublisher {
     @Override
     public CompletableFuture<Void> publishCancel(CancelMarker marker) {
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(requestsTopic,
-                marker.userId().getBytes(StandardCharsets.UTF_8), marker.toJsonBytes());
-        record.headers().add(CancelMarker.TYPE_HEADER, CancelMarker.TYPE_CANCEL.getBytes(StandardCharsets.US_ASCII));
+                marker.userId().getBytes(StandardCharsets.UTF_8), CancelMarkerCodec.encode(marker));
+        record.headers().add(CancelMarkerCodec.TYPE_HEADER, CancelMarkerCodec.TYPE_CANCEL.getBytes(StandardCharsets.US_ASCII));
         return send(record);
     }
 

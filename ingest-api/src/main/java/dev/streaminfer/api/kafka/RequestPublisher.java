@@ -1,6 +1,7 @@
 package dev.streaminfer.api.kafka;
 
 import dev.streaminfer.contract.quota.QuotaUpdate;
+import dev.streaminfer.contract.model.CancelMarker;
 import dev.streaminfer.contract.model.InferenceRequest;
 import java.util.concurrent.CompletableFuture;
 

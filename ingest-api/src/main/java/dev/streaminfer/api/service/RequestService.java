@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streaminfer.api.ApiError;
 import dev.streaminfer.api.ApiException;
 import dev.streaminfer.api.auth.Caller;
-import dev.streaminfer.api.kafka.CancelMarker;
+import dev.streaminfer.contract.model.CancelMarker;
 import dev.streaminfer.api.kafka.RequestPublisher;
 import dev.streaminfer.api.store.RequestStore;
 import dev.streaminfer.contract.model.RequestStatus;
+import dev.streaminfer.contract.serde.CancelMarkerCodec;
 import dev.streaminfer.contract.serde.Json;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -115,7 +117,7 @@ public final class RequestService {
                 return CancelOutcome.NOT_FOUND;
             }
             marker = new CancelMarker(requestId, caller.userId(), clock.millis());
-            if (!store.putCancelIfAbsent(requestId, marker.toJsonString(), markerTtl.plus(Duration.ofDays(1)))) {
+            if (!store.putCancelIfAbsent(requestId, CancelMarkerCodec.toJsonString(marker), markerTtl.plus(Duration.ofDays(1)))) {
                 marker = store.cancelMarker(requestId).map(RequestService::parseMarker).orElse(marker);
             }
         } catch (RequestStore.StoreUnavailableException e) {
@@ -135,10 +137,8 @@ public final class RequestService {
 
     private static CancelMarker parseMarker(String json) {
         try {
-            JsonNode node = Json.mapper().readTree(json);
-            return new CancelMarker(node.path("request_id").asText(), node.path("user_id").asText(),
-                    node.path("cancelled_at").asLong());
-        } catch (Exception e) {
+            return CancelMarkerCodec.decode(json.getBytes(StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
             return null;
         }
     }

@@ -1,6 +1,7 @@
 package dev.streaminfer.api.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import dev.streaminfer.contract.model.CancelMarker;
 
 import dev.streaminfer.api.kafka.RequestLookup.Presence;
 import dev.streaminfer.contract.model.InferenceRequest;

@@ -43,8 +43,8 @@ class RequestListingITCase {
         ServiceEndpoints e = SharedApi.endpoints();
         try (Connection c = DriverManager.getConnection(e.postgresUrl(), e.postgresUser(), e.postgresPassword());
              PreparedStatement s = c.prepareStatement("INSERT INTO inference_results (request_id, user_id, model,"
-                     + " status, input_tokens, charged_tokens, error_code, submitted_at, completed_at)"
-                     + " VALUES (?, ?, 'all-minilm-l6-v2-q', ?, 7, ?, ?, ?, ?)")) {
+                     + " priority, status, input_tokens, charged_tokens, error_code, submitted_at, completed_at)"
+                     + " VALUES (?, ?, 'all-minilm-l6-v2-q', 'high', ?, 7, ?, ?, ?, ?)")) {
             for (Row row : rows) {
                 s.setString(1, row.requestId());
                 s.setString(2, user);
@@ -112,6 +112,7 @@ class RequestListingITCase {
         assertThat(item.path("request_id").asText()).isEqualTo(user + "-f");
         assertThat(item.path("user_id").asText()).isEqualTo(user);
         assertThat(item.path("model").asText()).isEqualTo("all-minilm-l6-v2-q");
+        assertThat(item.path("priority").asText()).isEqualTo("high");
         assertThat(item.path("status").asText()).isEqualTo("failed");
         assertThat(item.at("/usage/input_tokens").asInt()).isEqualTo(7);
         assertThat(item.at("/usage/charged_tokens").asInt()).isZero();

@@ -27,9 +27,10 @@ import javax.sql.DataSource;
 public final class JdbcRequestHistory {
 
     /** One listed request (no vectors: a page stays small; GET /v1/requests/{id} has them). */
-    public record Entry(String requestId, String userId, String model, String status, int inputTokens,
-                        int chargedTokens, String errorCode, Instant submittedAt, Instant completedAt,
-                        Long latencyMs) {}
+    /** @param priority null for rows written before results recorded it (V24) */
+    public record Entry(String requestId, String userId, String model, String priority, String status,
+                        int inputTokens, int chargedTokens, String errorCode, Instant submittedAt,
+                        Instant completedAt, Long latencyMs) {}
 
     /** @param next null on the last page */
     public record Page(List<Entry> entries, PageCursor next) {}
@@ -44,7 +45,7 @@ public final class JdbcRequestHistory {
 
     /** @throws RequestStore.StoreUnavailableException if PostgreSQL cannot answer */
     public Page page(ListQuery query) {
-        StringBuilder sql = new StringBuilder("SELECT request_id, user_id, model, status, input_tokens,"
+        StringBuilder sql = new StringBuilder("SELECT request_id, user_id, model, priority, status, input_tokens,"
                 + " charged_tokens, error_code, submitted_at, completed_at, latency_ms"
                 + " FROM inference_results WHERE user_id = ?");
         List<Object> args = new ArrayList<>();
@@ -96,7 +97,7 @@ public final class JdbcRequestHistory {
         long latency = r.getLong("latency_ms");
         Long latencyMs = r.wasNull() ? null : latency;
         return new Entry(r.getString("request_id"), r.getString("user_id"), r.getString("model"),
-                r.getString("status"), r.getInt("input_tokens"), r.getInt("charged_tokens"),
+                r.getString("priority"), r.getString("status"), r.getInt("input_tokens"), r.getInt("charged_tokens"),
                 r.getString("error_code"), r.getObject("submitted_at", OffsetDateTime.class).toInstant(),
                 completed == null ? null : completed.toInstant(), latencyMs);
     }
@@ -118,6 +119,7 @@ public final class JdbcRequestHistory {
             item.put("request_id", e.requestId());
             item.put("user_id", e.userId());
             item.put("model", e.model());
+            item.put("priority", e.priority());
             item.put("status", e.status());
             ObjectNode usage = item.putObject("usage");
             usage.put("input_tokens", e.inputTokens());

@@ -100,6 +100,7 @@ public class MicroBatchOperator extends AbstractStreamOperator<InferenceBatch>
         super.initializeState(context);
         buffers = new HashMap<>();
         timers = new HashMap<>();
+        cancelledByModel = new HashMap<>();
         checkpointed = context.getOperatorStateStore().getListState(
                 new ListStateDescriptor<>(STATE_NAME, TypeInformation.of(BufferedRequest.class)));
         cancels = new CancelledRequests(CANCEL_MEMORY_MS);
@@ -119,7 +120,6 @@ public class MicroBatchOperator extends AbstractStreamOperator<InferenceBatch>
         super.open();
         getMetricGroup().addGroup(InferenceMetrics.ML_GROUP)
                 .gauge("buffered_requests", (Gauge<Integer>) () -> buffered);
-        cancelledByModel = new HashMap<>();
         // Restored buffers: timers are not part of operator state, so arm them again.
         long now = now();
         for (String model : List.copyOf(buffers.keySet())) {
@@ -155,8 +155,7 @@ public class MicroBatchOperator extends AbstractStreamOperator<InferenceBatch>
     }
 
     private void endCancelled(InferenceRequest request, long now) {
-        cancelledByModel.computeIfAbsent(request.model(), m -> InferenceMetrics.modelGroup(getMetricGroup(), m)
-                .counter(InferenceMetrics.CANCELLED)).inc();
+        cancelledCount(request.model()).inc();
         output.collect(UNCOMPUTED, new StreamRecord<>(InferenceResult.unsuccessful(request, RequestStatus.CANCELLED,
                 ErrorCode.CANCELLED, CANCELLED_MESSAGE, 0, now)));
     }
@@ -245,8 +244,15 @@ public class MicroBatchOperator extends AbstractStreamOperator<InferenceBatch>
     }
 
     private BatchAccumulator bufferOf(String model) {
-        return buffers.computeIfAbsent(model,
-                m -> new BatchAccumulator(settings.limitsFor(registry.find(m).orElse(null))));
+        return buffers.computeIfAbsent(model, m -> {
+            cancelledCount(m); // exported from a model's first request on, not from its first cancel
+            return new BatchAccumulator(settings.limitsFor(registry.find(m).orElse(null)));
+        });
+    }
+
+    private Counter cancelledCount(String model) {
+        return cancelledByModel.computeIfAbsent(model,
+                m -> InferenceMetrics.modelGroup(getMetricGroup(), m).counter(InferenceMetrics.CANCELLED));
     }
 
     private long now() {

@@ -37,14 +37,12 @@ public final class RedisKeys {
         return ACCEPTED + requestId;
     }
 
-    /** Cancel marker written by the API: value = JSON {"request_id","user_id","cancelled_at"}. */
+    /**
+     * Cancel marker written by the API (the value is {@code CancelMarkerCodec}'s JSON): what it
+     * shows as {@code cancel_requested}; the job takes cancels from the requests topic instead.
+     */
     public static String cancel(String requestId) {
         return CANCEL + requestId;
-    }
-
-    /** The request id of a {@link #cancel} key. */
-    public static Optional<String> cancelId(String key) {
-        return idAfter(CANCEL, key);
     }
 
     /**

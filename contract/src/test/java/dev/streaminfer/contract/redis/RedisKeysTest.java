@@ -7,15 +7,13 @@ import org.junit.jupiter.api.Test;
 class RedisKeysTest {
 
     @Test
-    void idsComeBackFromTheirKeys() {
+    void idsComeBackFromResultKeys() {
         assertThat(RedisKeys.resultId(RedisKeys.result("019ab-1"))).contains("019ab-1");
-        assertThat(RedisKeys.cancelId(RedisKeys.cancel("019ab-2"))).contains("019ab-2");
     }
 
     @Test
     void aKeyOfAnotherKindHasNoId() {
         assertThat(RedisKeys.resultId(RedisKeys.cancel("r"))).isEmpty();
-        assertThat(RedisKeys.cancelId(RedisKeys.result("r"))).isEmpty();
         assertThat(RedisKeys.resultId(RedisKeys.result(""))).isEmpty();
         assertThat(RedisKeys.resultId(null)).isEmpty();
     }

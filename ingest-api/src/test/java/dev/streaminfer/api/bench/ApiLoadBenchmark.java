@@ -11,6 +11,7 @@ import dev.streaminfer.localstack.ServiceEndpoints;
 import dev.streaminfer.localstack.TestServices;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,8 +53,8 @@ public final class ApiLoadBenchmark {
                 System.currentTimeMillis() + 60_000, System.currentTimeMillis(), 0, null));
 
         List<String> rows = new ArrayList<>();
-        rows.add(String.format("%-56s %10s %10s %10s %14s %10s", "what (" + seconds + " s each)", "req/s", "p50 ms",
-                "p99 ms", "JVM CPU ms/req", "wrk cores"));
+        rows.add(String.format("%-56s %10s %10s %10s %14s %10s %10s", "what (" + seconds + " s each)", "req/s",
+                "p50 ms", "p99 ms", "JVM CPU ms/req", "JIT share", "wrk cores"));
 
         try (IngestApi api = IngestApi.start(config)) {
             // Warm-up at the measured load and for as long as the measurement: the JIT compiles the
@@ -81,26 +82,32 @@ public final class ApiLoadBenchmark {
      * spent per request, the cores wrk kept busy, and the 1-minute load average when the phase
      * ended: on two shared cores the load generator's own CPU is part of the comparison.
      */
-    record Result(double rps, double p50Ms, double p99Ms, double jvmCpuMsPerRequest, double wrkCores, String load) {
+    record Result(double rps, double p50Ms, double p99Ms, double jvmCpuMsPerRequest, double jitShare,
+                  double wrkCores, String load) {
         /** @param requests how many requests the phase completed while {@code cpu} was measured */
         Result(double rps, double p50Ms, double p99Ms, Cpu cpu, long requests) {
-            this(rps, p50Ms, p99Ms, cpu.jvmSeconds() * 1000 / requests, cpu.wrkSeconds() / cpu.elapsedSeconds(),
-                    loadAverage());
+            this(rps, p50Ms, p99Ms, cpu.jvmSeconds() * 1000 / requests, cpu.jitSeconds() / cpu.jvmSeconds(),
+                    cpu.wrkSeconds() / cpu.elapsedSeconds(), loadAverage());
         }
 
         String row(String name) {
-            return String.format("%-56s %10.0f %10.2f %10.2f %14.3f %10s", name, rps, p50Ms, p99Ms, jvmCpuMsPerRequest,
-                    wrkCores > 0 ? String.format("%.2f", wrkCores) : "-");
+            return String.format("%-56s %10.0f %10.2f %10.2f %14.3f %9.0f%% %10s", name, rps, p50Ms, p99Ms,
+                    jvmCpuMsPerRequest, 100 * jitShare, wrkCores > 0 ? String.format("%.2f", wrkCores) : "-");
         }
     }
 
-    /** CPU seconds of this JVM and of wrk over one phase of {@code elapsedSeconds}. */
-    record Cpu(double jvmSeconds, double wrkSeconds, double elapsedSeconds) {}
+    /**
+     * CPU seconds of this JVM, of its JIT compiler threads (still compiling the code the phase runs:
+     * part of the JVM's figure that a long-running server no longer pays) and of wrk, over one phase
+     * of {@code elapsedSeconds}.
+     */
+    record Cpu(double jvmSeconds, double jitSeconds, double wrkSeconds, double elapsedSeconds) {}
 
     /** Measures this JVM's CPU (and wrk's, when given its process) from now on. */
     private static final class CpuMeter {
         private final long t0 = System.nanoTime();
         private final Duration jvm0 = jvmCpu();
+        private final double jit0 = jitSeconds();
         private volatile Duration wrk = Duration.ZERO;
 
         /** Samples wrk's CPU while it runs (its figure is gone once it has exited). */
@@ -120,8 +127,35 @@ public final class ApiLoadBenchmark {
         }
 
         Cpu stop() {
-            return new Cpu((jvmCpu().toNanos() - jvm0.toNanos()) / 1e9, wrk.toNanos() / 1e9,
-                    (System.nanoTime() - t0) / 1e9);
+            return new Cpu((jvmCpu().toNanos() - jvm0.toNanos()) / 1e9, jitSeconds() - jit0,
+                    wrk.toNanos() / 1e9, (System.nanoTime() - t0) / 1e9);
+        }
+
+        /**
+         * CPU seconds of this JVM's JIT compiler threads, from {@code /proc} (they are not Java
+         * threads the management beans see; the compilation-time bean counts elapsed time, which on
+         * two loaded cores includes the time a compiler thread waits for a core). 0 off Linux.
+         */
+        private static double jitSeconds() {
+            long ticks = 0;
+            try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+                for (Path task : tasks) {
+                    try {
+                        if (!Files.readString(task.resolve("comm")).contains("CompilerThre")) {
+                            continue; // the comm of "C2 CompilerThread0", cut to 15 characters
+                        }
+                        String stat = Files.readString(task.resolve("stat"));
+                        // Fields after the parenthesised name: state is 3rd, utime 14th, stime 15th.
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    } catch (IOException | RuntimeException e) {
+                        // the thread ended meanwhile
+                    }
+                }
+            } catch (IOException e) {
+                return 0;
+            }
+            return ticks / 100.0; // USER_HZ
         }
 
         private static Duration jvmCpu() {

@@ -1,11 +1,11 @@
 package dev.streaminfer.backfill;
 
+import dev.streaminfer.contract.concurrent.DaemonThreads;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -42,11 +42,7 @@ final class ProgressReporter implements AutoCloseable {
         this.total = total;
         this.mode = mode;
         this.out = out;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "embed-progress");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = DaemonThreads.singleThreadScheduler("embed-progress");
         if (mode != Mode.NONE) {
             timer.scheduleAtFixedRate(this::print, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
         }

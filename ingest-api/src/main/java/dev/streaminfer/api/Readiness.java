@@ -1,10 +1,10 @@
 package dev.streaminfer.api;
 
+import dev.streaminfer.contract.concurrent.DaemonThreads;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -50,11 +50,7 @@ public final class Readiness implements AutoCloseable {
         this.postgresProbe = postgresProbe;
         this.timeout = timeout;
         this.onRedisRecovered = onRedisRecovered;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "readiness-probe");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = DaemonThreads.singleThreadScheduler("readiness-probe");
         probe();
         scheduler.scheduleWithFixedDelay(this::probe, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }

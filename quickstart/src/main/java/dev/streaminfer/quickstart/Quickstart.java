@@ -1,5 +1,6 @@
 package dev.streaminfer.quickstart;
 
+import dev.streaminfer.contract.concurrent.DaemonThreads;
 import dev.streaminfer.api.ApiConfig;
 import dev.streaminfer.api.IngestApi;
 import dev.streaminfer.api.auth.ApiKeyStore;
@@ -19,7 +20,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobStatus;
@@ -109,11 +109,7 @@ public final class Quickstart {
         }
         IngestApi api = IngestApi.start(apiConfig.toBuilder().port(API_PORT).build());
 
-        ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "analytics-rollups");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService maintenance = DaemonThreads.singleThreadScheduler("analytics-rollups");
         // The analytics views read rollups for finished days; keep them fresh as production's cron job would.
         maintenance.scheduleWithFixedDelay(() -> refreshRollups(endpoints), 0, 1, TimeUnit.HOURS);
 

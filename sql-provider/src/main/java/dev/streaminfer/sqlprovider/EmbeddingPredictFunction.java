@@ -1,5 +1,6 @@
 package dev.streaminfer.sqlprovider;
 
+import dev.streaminfer.contract.concurrent.DaemonThreads;
 import dev.streaminfer.contract.model.RequestStatus;
 import dev.streaminfer.contract.validation.InputValidator;
 import dev.streaminfer.functions.batching.InferenceMetrics;
@@ -14,7 +15,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -70,11 +70,7 @@ public final class EmbeddingPredictFunction extends AsyncPredictFunction {
         lease = SharedModels.jvmWide().acquire(settings.spec(), new SessionSettings(settings.intraOpThreads(), device));
         model = lease.model();
         executor = SharedExecutors.acquire(device, settings.threads());
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "ml-predict-batcher-" + settings.spec().name());
-            t.setDaemon(true);
-            return t;
-        });
+        timer = DaemonThreads.singleThreadScheduler("ml-predict-batcher-" + settings.spec().name());
         pending = new PendingRows<>(settings.limits());
         metrics = new InferenceMetrics(context.getMetricGroup(), SharedModels.jvmWide());
     }

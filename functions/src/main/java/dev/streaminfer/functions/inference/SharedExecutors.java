@@ -1,12 +1,12 @@
 package dev.streaminfer.functions.inference;
 
+import dev.streaminfer.contract.concurrent.DaemonThreads;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The threads that run inference, one fixed pool per device per JVM (TaskManager), shared by the
@@ -33,13 +33,8 @@ public final class SharedExecutors {
     public static synchronized ExecutorService acquire(ExecutionDevice device, int threads) {
         String name = "inference-" + device;
         Entry entry = POOLS.computeIfAbsent(name, n -> {
-            AtomicInteger count = new AtomicInteger();
             return new Entry(new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
-                    new LinkedBlockingQueue<>(), r -> {
-                        Thread t = new Thread(r, n + "-" + count.incrementAndGet());
-                        t.setDaemon(true);
-                        return t;
-                    }));
+                    new LinkedBlockingQueue<>(), DaemonThreads.numbered(n)));
         });
         entry.references++;
         return entry.executor;

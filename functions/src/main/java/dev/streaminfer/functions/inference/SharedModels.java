@@ -1,12 +1,12 @@
 package dev.streaminfer.functions.inference;
 
+import dev.streaminfer.contract.concurrent.DaemonThreads;
 import dev.streaminfer.contract.registry.ModelSpec;
 
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
@@ -238,11 +238,7 @@ public final class SharedModels {
             return;
         }
         long periodMillis = Math.max(10, Math.min(60_000, limits.idleTimeout().toMillis() / 2));
-        sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "streaminfer-model-cache-sweep");
-            thread.setDaemon(true);
-            return thread;
-        });
+        sweeper = DaemonThreads.singleThreadScheduler("streaminfer-model-cache-sweep");
         sweeper.scheduleWithFixedDelay(this::sweep, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
     }
 

@@ -1,5 +1,6 @@
 package dev.streaminfer.functions.sink;
 
+import dev.streaminfer.contract.concurrent.DaemonThreads;
 import dev.streaminfer.contract.model.ErrorCode;
 import dev.streaminfer.contract.model.InferenceResult;
 import dev.streaminfer.contract.serde.ResultDocumentCodec;
@@ -12,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -62,11 +62,7 @@ public class ResultSizeGuard extends ProcessFunction<InferenceResult, InferenceR
         if (!settings.refreshInterval().isZero()) {
             Duration timeout = Duration.ofSeconds(10);
             admin = TopicLimits.admin(settings.bootstrapServers(), timeout);
-            refresher = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread thread = new Thread(r, "result-size-limit");
-                thread.setDaemon(true);
-                return thread;
-            });
+            refresher = DaemonThreads.singleThreadScheduler("result-size-limit");
             refresher.scheduleWithFixedDelay(() -> refresh(timeout), 0,
                     settings.refreshInterval().toMillis(), TimeUnit.MILLISECONDS);
         }

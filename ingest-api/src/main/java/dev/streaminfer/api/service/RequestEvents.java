@@ -1,5 +1,6 @@
 package dev.streaminfer.api.service;
 
+import dev.streaminfer.contract.concurrent.DaemonThreads;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streaminfer.api.ApiException;
 import dev.streaminfer.api.auth.Caller;
@@ -9,7 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
@@ -47,11 +47,7 @@ public final class RequestEvents implements AutoCloseable {
         this.status = status;
         this.waiter = waiter;
         this.maxStream = maxStream;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "request-events");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = DaemonThreads.singleThreadScheduler("request-events");
         scheduler.scheduleWithFixedDelay(this::reReadAll, pollInterval.toMillis(), pollInterval.toMillis(),
                 TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::keepAliveAll, keepAliveInterval.toMillis(),

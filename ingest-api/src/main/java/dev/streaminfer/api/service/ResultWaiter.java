@@ -1,5 +1,6 @@
 package dev.streaminfer.api.service;
 
+import dev.streaminfer.contract.concurrent.DaemonThreads;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.streaminfer.api.store.RequestStore;
 import dev.streaminfer.contract.model.RequestStatus;
@@ -12,7 +13,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,11 +41,7 @@ public final class ResultWaiter implements AutoCloseable {
 
     public ResultWaiter(RequestStore store, Duration pollInterval) {
         this.store = store;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "result-waiter");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = DaemonThreads.singleThreadScheduler("result-waiter");
         long period = pollInterval.toMillis();
         scheduler.scheduleWithFixedDelay(this::pollAll, period, period, TimeUnit.MILLISECONDS);
     }

@@ -30,7 +30,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import dev.streaminfer.api.service.ResultWaiter;
 import dev.streaminfer.api.service.UsageService;
 import dev.streaminfer.contract.model.ErrorCode;
-import dev.streaminfer.contract.model.RequestStatus;
 import dev.streaminfer.contract.serde.Json;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -262,8 +261,9 @@ final class ApiHandlers {
             case NOT_FOUND -> throw ApiError.notFound("no such request").exception();
             case ALREADY_FINAL -> throw ApiError.of(ErrorCode.ALREADY_FINAL,
                     "the request is already final and cannot be cancelled").exception();
+            case ALREADY_CANCELLED -> throw ApiError.of(ErrorCode.ALREADY_FINAL,
+                    "the request is already cancelled").exception();
             case REQUESTED -> json(ctx, 202, acceptedBody(id, RequestService.CANCEL_REQUESTED, statusUrl));
-            case ALREADY_CANCELLED -> json(ctx, 200, acceptedBody(id, RequestStatus.CANCELLED.wireName(), statusUrl));
         }
     }
 

@@ -93,11 +93,6 @@ class OpenApiITCase {
                 + "/events", SharedApi.BOB));
         s.put("delete /v1/requests/{id} 202", () -> http.delete("/v1/requests/" + accepted(SharedApi.ALICE),
                 SharedApi.ALICE));
-        s.put("delete /v1/requests/{id} 200", () -> {
-            String id = accepted(SharedApi.ALICE);
-            SubmitAndStatusITCase.writeResultWith(id, "it-alice", RequestStatus.CANCELLED);
-            return http.delete("/v1/requests/" + id, SharedApi.ALICE);
-        });
         s.put("delete /v1/requests/{id} 401", () -> http.delete("/v1/requests/x", null));
         s.put("delete /v1/requests/{id} 404", () -> http.delete("/v1/requests/nope", SharedApi.ALICE));
         s.put("delete /v1/requests/{id} 409", () -> {

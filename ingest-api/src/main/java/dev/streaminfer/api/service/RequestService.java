@@ -78,7 +78,7 @@ public final class RequestService {
     public enum CancelOutcome {
         /** Recorded; the job has not decided yet (the request shows {@value #CANCEL_REQUESTED}). */
         REQUESTED,
-        /** The job already ended the request {@code cancelled}: nothing left to do. */
+        /** The job already ended the request {@code cancelled}: final, nothing left to do. */
         ALREADY_CANCELLED,
         NOT_FOUND,
         /** The job already ended the request otherwise (completed, failed, ...). */

@@ -256,14 +256,14 @@ final class ApiHandlers {
     void cancel(Context ctx) {
         Caller caller = authenticate(ctx);
         String id = ctx.pathParam("id");
-        String statusUrl = "/v1/requests/" + id;
         switch (requests.cancel(caller, id)) {
             case NOT_FOUND -> throw ApiError.notFound("no such request").exception();
             case ALREADY_FINAL -> throw ApiError.of(ErrorCode.ALREADY_FINAL,
                     "the request is already final and cannot be cancelled").exception();
             case ALREADY_CANCELLED -> throw ApiError.of(ErrorCode.ALREADY_FINAL,
                     "the request is already cancelled").exception();
-            case REQUESTED -> json(ctx, 202, acceptedBody(id, RequestService.CANCEL_REQUESTED, statusUrl));
+            case REQUESTED -> json(ctx, 202, acceptedBody(id, RequestService.CANCEL_REQUESTED,
+                    "/v1/requests/" + id));
         }
     }
 

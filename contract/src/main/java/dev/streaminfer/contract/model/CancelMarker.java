@@ -7,4 +7,10 @@ package dev.streaminfer.contract.model;
  *
  * @param cancelledAt epoch milliseconds
  */
-public record CancelMarker(String requestId, String userId, long cancelledAt) {}
+public record CancelMarker(String requestId, String userId, long cancelledAt) {
+
+    /** Whether this cancel is for {@code request}: its id, and its user's (no one cancels another's). */
+    public boolean names(InferenceRequest request) {
+        return requestId.equals(request.requestId()) && userId.equals(request.userId());
+    }
+}

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streaminfer.contract.model.CancelMarker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The wire format of a cancel: on {@code inference-requests} a record with header
@@ -19,6 +20,12 @@ public final class CancelMarkerCodec {
     public static final String TYPE_CANCEL = "cancel";
 
     private CancelMarkerCodec() {}
+
+    /** Whether a record's {@value #TYPE_HEADER} header value (null when absent) marks a cancel. */
+    public static boolean isCancel(byte[] typeHeaderValue) {
+        return typeHeaderValue != null
+                && TYPE_CANCEL.equals(new String(typeHeaderValue, StandardCharsets.US_ASCII));
+    }
 
     public static byte[] encode(CancelMarker marker) {
         try {

@@ -21,6 +21,14 @@ class CancelMarkerCodecTest {
         assertThat(CancelMarkerCodec.decode(CancelMarkerCodec.encode(marker))).isEqualTo(marker);
     }
 
+    @Test
+    void onlyTheCancelHeaderValueMarksACancel() {
+        assertThat(CancelMarkerCodec.isCancel("cancel".getBytes(StandardCharsets.US_ASCII))).isTrue();
+        assertThat(CancelMarkerCodec.isCancel("request".getBytes(StandardCharsets.US_ASCII))).isFalse();
+        assertThat(CancelMarkerCodec.isCancel(new byte[0])).isFalse();
+        assertThat(CancelMarkerCodec.isCancel(null)).as("no header: a request").isFalse();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
         "", "[]", "{\"oops\"", "{}",

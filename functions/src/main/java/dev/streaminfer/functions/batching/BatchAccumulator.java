@@ -157,7 +157,7 @@ public final class BatchAccumulator {
     /** Takes out the buffered request a cancel names, if it is here and the cancel's user's. */
     public Optional<BufferedRequest> cancel(CancelMarker cancel) {
         for (BufferedRequest b : pending) {
-            if (b.request().requestId().equals(cancel.requestId()) && b.request().userId().equals(cancel.userId())) {
+            if (cancel.names(b.request())) {
                 remove(List.of(b));
                 return Optional.of(b);
             }

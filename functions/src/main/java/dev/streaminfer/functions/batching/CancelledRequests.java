@@ -22,7 +22,7 @@ import java.util.Map;
 public final class CancelledRequests {
 
     /** A remembered cancel (operator state). */
-    public record Remembered(String requestId, String userId, long forgetAt) {}
+    public record Remembered(CancelMarker cancel, long forgetAt) {}
 
     private final long memoryMs;
     /** By request id, in arrival order: forgetting takes from the front. */
@@ -36,14 +36,14 @@ public final class CancelledRequests {
     public void remember(CancelMarker cancel, long now) {
         forget(now);
         byRequestId.remove(cancel.requestId()); // a repeat moves to the back, with a fresh time
-        byRequestId.put(cancel.requestId(), new Remembered(cancel.requestId(), cancel.userId(), now + memoryMs));
+        byRequestId.put(cancel.requestId(), new Remembered(cancel, now + memoryMs));
     }
 
     /** True, and forgotten, if a remembered cancel names this request (and its user). */
     public boolean take(InferenceRequest request, long now) {
         forget(now);
         Remembered r = byRequestId.get(request.requestId());
-        if (r == null || r.forgetAt() <= now || !r.userId().equals(request.userId())) {
+        if (r == null || r.forgetAt() <= now || !r.cancel().names(request)) {
             return false;
         }
         byRequestId.remove(request.requestId());
@@ -66,11 +66,11 @@ public final class CancelledRequests {
     public void restore(Iterable<Remembered> entries) {
         Map<String, Remembered> latest = new LinkedHashMap<>(byRequestId);
         for (Remembered r : entries) {
-            latest.merge(r.requestId(), r, (a, b) -> a.forgetAt() >= b.forgetAt() ? a : b);
+            latest.merge(r.cancel().requestId(), r, (a, b) -> a.forgetAt() >= b.forgetAt() ? a : b);
         }
         byRequestId.clear();
         latest.values().stream().sorted(Comparator.comparingLong(Remembered::forgetAt))
-                .forEach(r -> byRequestId.put(r.requestId(), r));
+                .forEach(r -> byRequestId.put(r.cancel().requestId(), r));
     }
 
     private void forget(long now) {

@@ -21,8 +21,7 @@ public class RawRecordDeserializer implements KafkaRecordDeserializationSchema<R
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawRecord> out) {
         Header type = record.headers().lastHeader(CancelMarkerCodec.TYPE_HEADER);
-        boolean cancel = type != null
-                && CancelMarkerCodec.TYPE_CANCEL.equals(new String(type.value(), StandardCharsets.UTF_8));
+        boolean cancel = CancelMarkerCodec.isCancel(type == null ? null : type.value());
         Header traceparent = record.headers().lastHeader(TRACEPARENT);
         out.collect(new RawRecord(record.key(), record.value(), record.topic(), record.partition(),
                 record.offset(), record.timestamp(),

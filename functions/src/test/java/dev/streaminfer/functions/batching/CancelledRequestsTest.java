@@ -55,8 +55,8 @@ class CancelledRequestsTest {
         restored.restore(b.remembered());
 
         assertThat(restored.remembered()).containsExactly(
-                new CancelledRequests.Remembered("r2", "alice", T0 + 100 + MEMORY),
-                new CancelledRequests.Remembered("r1", "alice", T0 + 500 + MEMORY));
+                new CancelledRequests.Remembered(new CancelMarker("r2", "alice", T0), T0 + 100 + MEMORY),
+                new CancelledRequests.Remembered(new CancelMarker("r1", "alice", T0), T0 + 500 + MEMORY));
         assertThat(restored.take(request("r2").build(), T0 + 1_200)).as("forgotten at T0 + 1100").isFalse();
         assertThat(restored.take(request("r1").build(), T0 + 1_200)).isTrue();
         assertThat(restored.remembered()).isEqualTo(List.of());

@@ -137,7 +137,7 @@ public final class KafkaRequestLookup implements RequestLookup, AutoCloseable {
 
     private static boolean isCancel(ConsumerRecord<byte[], byte[]> r) {
         Header h = r.headers().lastHeader(CancelMarkerCodec.TYPE_HEADER);
-        return h != null && CancelMarkerCodec.TYPE_CANCEL.equals(new String(h.value(), StandardCharsets.US_ASCII));
+        return CancelMarkerCodec.isCancel(h == null ? null : h.value());
     }
 
     private static boolean isRequest(byte[] value, String requestId, String userId) {

@@ -35,6 +35,8 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import dev.streaminfer.contract.concurrent.Futures;
 
 /**
  * The routes: each parses the HTTP request, calls a plain service, and maps the outcome to a
@@ -93,17 +95,25 @@ final class ApiHandlers {
         // Server span: continues a client's valid traceparent; its context is what the produce span hangs from.
         String clientTraceparent = ctx.header("traceparent");
         Span server = Tracing.start("POST /v1/inference", SpanKind.SERVER, clientTraceparent);
+        CompletableFuture<Void> answered;
         try {
-            submit(ctx, server, clientTraceparent);
+            answered = submit(ctx, server, clientTraceparent);
         } catch (RuntimeException | IOException e) {
             server.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
-            throw e;
-        } finally {
             server.end();
+            throw e;
         }
+        answered.whenComplete((ok, error) -> {
+            if (error != null) {
+                server.setStatus(StatusCode.ERROR, Futures.cause(error).getClass().getSimpleName());
+            }
+            server.end();
+        });
+        // Failures reach the same exception handlers as a thrown ApiException (Javalin unwraps them).
+        ctx.future(() -> answered);
     }
 
-    private void submit(Context ctx, Span server, String clientTraceparent) throws IOException {
+    private CompletableFuture<Void> submit(Context ctx, Span server, String clientTraceparent) throws IOException {
         Caller caller = authenticate(ctx);
         long waitMs = QueryParams.waitMs(ctx.queryParam("wait_ms"), config.maxWait());
         String idempotencyKey = idempotencyKey(ctx);
@@ -113,26 +123,28 @@ final class ApiHandlers {
             throw parsed.error().exception();
         }
         String serverTraceparent = Tracing.traceparent(server);
-        InferenceService.Accepted accepted = inference.submit(caller, parsed.request(), idempotencyKey,
-                serverTraceparent != null ? serverTraceparent : Traceparent.orNew(clientTraceparent));
-        server.setAttribute("request_id", accepted.requestId());
-        String statusUrl = "/v1/requests/" + accepted.requestId();
-        ctx.header("Location", statusUrl);
-        if (accepted.replayed()) {
-            ctx.header("Idempotent-Replayed", "true");
-        }
-        String acceptedBody = acceptedBody(accepted.requestId(), "queued", statusUrl);
-        if (waitMs == 0) {
-            json(ctx, 202, acceptedBody);
-            return;
-        }
-        ctx.future(() -> waiter.await(accepted.requestId(), Duration.ofMillis(waitMs)).thenAccept(doc -> {
-            if (doc.isPresent()) {
-                json(ctx, 200, doc.get());
-            } else {
-                json(ctx, 202, acceptedBody);
-            }
-        }));
+        return inference.submit(caller, parsed.request(), idempotencyKey,
+                serverTraceparent != null ? serverTraceparent : Traceparent.orNew(clientTraceparent))
+                .thenCompose(accepted -> {
+                    server.setAttribute("request_id", accepted.requestId());
+                    String statusUrl = "/v1/requests/" + accepted.requestId();
+                    ctx.header("Location", statusUrl);
+                    if (accepted.replayed()) {
+                        ctx.header("Idempotent-Replayed", "true");
+                    }
+                    String acceptedBody = acceptedBody(accepted.requestId(), "queued", statusUrl);
+                    if (waitMs == 0) {
+                        json(ctx, 202, acceptedBody);
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    return waiter.await(accepted.requestId(), Duration.ofMillis(waitMs)).thenAccept(doc -> {
+                        if (doc.isPresent()) {
+                            json(ctx, 200, doc.get());
+                        } else {
+                            json(ctx, 202, acceptedBody);
+                        }
+                    });
+                });
     }
 
     /** The {@code Idempotency-Key} header (null if absent), refused unless well formed. */
@@ -156,26 +168,25 @@ final class ApiHandlers {
         String idempotencyKey = idempotencyKey(ctx);
         byte[] body = boundedBody(ctx);
         EmbeddingsBodyParser.ParsedEmbeddings parsed = embeddingsParser.parse(body);
-        InferenceService.Accepted accepted = inference.submit(caller, parsed.inference(), idempotencyKey,
-                Traceparent.orNew(ctx.header("traceparent")));
-        String requestId = accepted.requestId();
-        ctx.header(REQUEST_ID_HEADER, requestId);
-        ctx.header("Location", "/v1/requests/" + requestId);
-        if (accepted.replayed()) {
-            ctx.header("Idempotent-Replayed", "true");
-        }
         Duration bound = config.embeddingsWait();
-        ctx.future(() -> waiter.await(requestId, bound).thenAccept(doc -> {
-            try {
-                if (doc.isEmpty()) {
-                    throw new ApiError(504, ApiError.RESULT_PENDING, "no result within " + bound.toMillis()
-                            + " ms; request " + requestId + " goes on: GET /v1/requests/" + requestId).exception();
-                }
-                json(ctx, 200, EmbeddingsResponse.body(doc.get(), parsed.encodingFormat()));
-            } catch (ApiException e) {
-                error(ctx, e.error());
-            }
-        }));
+        CompletableFuture<Void> answered = inference.submit(caller, parsed.inference(), idempotencyKey,
+                Traceparent.orNew(ctx.header("traceparent"))).thenCompose(accepted -> {
+                    String requestId = accepted.requestId();
+                    ctx.header(REQUEST_ID_HEADER, requestId);
+                    ctx.header("Location", "/v1/requests/" + requestId);
+                    if (accepted.replayed()) {
+                        ctx.header("Idempotent-Replayed", "true");
+                    }
+                    return waiter.await(requestId, bound).thenAccept(doc -> {
+                        if (doc.isEmpty()) {
+                            throw new ApiError(504, ApiError.RESULT_PENDING, "no result within " + bound.toMillis()
+                                    + " ms; request " + requestId + " goes on: GET /v1/requests/" + requestId)
+                                    .exception();
+                        }
+                        json(ctx, 200, EmbeddingsResponse.body(doc.get(), parsed.encodingFormat()));
+                    });
+                });
+        ctx.future(() -> answered);
     }
 
     // GET /v1/requests?status=&since=&until=&limit=&cursor=&user_id=

@@ -21,6 +21,7 @@ import dev.streaminfer.api.store.JdbcRequestCounts;
 import dev.streaminfer.api.store.JdbcRequestHistory;
 import dev.streaminfer.api.store.KeyspaceEvents;
 import dev.streaminfer.api.store.RedisRequestStore;
+import dev.streaminfer.contract.concurrent.DaemonThreads;
 import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.contract.registry.ModelSpec;
 import dev.streaminfer.contract.model.ErrorCode;
@@ -37,6 +38,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -112,8 +115,13 @@ public final class IngestApi implements AutoCloseable {
         IdempotencyKeys idempotency = new IdempotencyKeys(store, clients.lookup(), config.idempotencyTtl(),
                 config.redisTimeout().multipliedBy(2).plus(config.kafkaTimeout()).plusSeconds(2),
                 config.kafkaTimeout(), config.kafkaTimeout().plusSeconds(1), clock, Thread::sleep);
+        // Runs what follows a Redis answer or a Kafka acknowledgement (see InferenceService); short
+        // tasks, so one thread per core.
+        ExecutorService continuations = Executors.newFixedThreadPool(
+                Math.max(2, Runtime.getRuntime().availableProcessors()), DaemonThreads.numbered("api-continuation"));
+        resources.add(continuations::shutdown);
         InferenceService inference = new InferenceService(store, publisher, idempotency,
-                readiness::kafkaReachable, clock, config.kafkaTimeout(), config.markerTtl());
+                readiness::kafkaReachable, clock, config.kafkaTimeout(), config.markerTtl(), continuations);
         RequestService requests = new RequestService(store, publisher, clock, config.kafkaTimeout(),
                 config.markerTtl());
         QuotaService quotas = new QuotaService(new JdbcQuotaOverrides(clients.dataSource()), publisher, clock, config.kafkaTimeout());

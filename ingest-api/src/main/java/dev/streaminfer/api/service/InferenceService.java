@@ -12,8 +12,11 @@ import dev.streaminfer.contract.model.RequestStatus;
 import dev.streaminfer.contract.serde.ResultDocumentCodec;
 import java.time.Clock;
 import java.time.Duration;
+import dev.streaminfer.contract.concurrent.Futures;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
@@ -28,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * record was handed to the producer) answers 503 {@code outcome_unknown}: with an
  * {@code Idempotency-Key} a retry settles it (see {@link IdempotencyKeys}); without one, a retry
  * may be processed twice.
+ *
+ * <p>Without an {@code Idempotency-Key} nothing waits: the Redis round trip and the Kafka
+ * acknowledgement complete futures, and what follows each runs on {@code continuations}, never on
+ * Lettuce's event loop (a send may block for metadata) or the producer's network thread (it
+ * would hold up every other acknowledgement). With a key, {@link IdempotencyKeys} decides on the
+ * calling thread, which waits for its write.
  */
 public final class InferenceService {
 
@@ -40,10 +49,11 @@ public final class InferenceService {
     private final Clock clock;
     private final Duration kafkaTimeout;
     private final Duration markerTtl;
+    private final Executor continuations;
 
     public InferenceService(RequestStore store, RequestPublisher publisher, IdempotencyKeys idempotency,
                             BooleanSupplier kafkaReachable, Clock clock, Duration kafkaTimeout,
-                            Duration markerTtl) {
+                            Duration markerTtl, Executor continuations) {
         this.store = store;
         this.publisher = publisher;
         this.idempotency = idempotency;
@@ -51,6 +61,7 @@ public final class InferenceService {
         this.clock = clock;
         this.kafkaTimeout = kafkaTimeout;
         this.markerTtl = markerTtl;
+        this.continuations = continuations;
     }
 
     /** The id under which a request was accepted; {@code replayed} for an idempotent repeat. */
@@ -59,75 +70,104 @@ public final class InferenceService {
     /**
      * @param idempotencyKey the client's {@code Idempotency-Key} (already validated), or null
      * @param traceparent a valid W3C traceparent to propagate, or null
-     * @throws ApiException 429 (the request does not fit what the quota mirror says is left), 503
-     *     (Kafka or Redis unreachable: nothing accepted; {@code outcome_unknown}: Kafka may hold
-     *     it), 409 (a concurrent duplicate is still in progress), 422 (the key was used for
-     *     another body)
+     * @return the accepted request, or a future failed with an {@link ApiException}: 429 (the
+     *     request does not fit what the quota mirror says is left), 503 (Kafka or Redis
+     *     unreachable: nothing accepted; {@code outcome_unknown}: Kafka may hold it), 409 (a
+     *     concurrent duplicate is still in progress), 422 (the key was used for another body)
      */
-    public Accepted submit(Caller caller, ParsedInference request, String idempotencyKey, String traceparent) {
+    public CompletableFuture<Accepted> submit(Caller caller, ParsedInference request, String idempotencyKey,
+                                              String traceparent) {
         if (!kafkaReachable.getAsBoolean()) {
-            throw ApiError.kafkaUnavailable("Kafka is not reachable; nothing was accepted").exception();
+            return CompletableFuture.failedFuture(
+                    ApiError.kafkaUnavailable("Kafka is not reachable; nothing was accepted").exception());
         }
         String requestId = RequestIds.newId(clock.millis());
         if (idempotencyKey == null) {
-            try {
-                accept(caller, request, requestId, traceparent);
-            } catch (IdempotencyKeys.WriteOutcomeUnknown e) {
-                throw ApiError.outcomeUnknown("Kafka did not confirm the write in time and may hold the request all"
-                        + " the same; a retry without an Idempotency-Key may be processed twice", 1).exception();
-            }
-            return new Accepted(requestId, false);
+            return accept(caller, request, requestId, traceparent).handle((written, error) -> {
+                if (error == null) {
+                    return new Accepted(requestId, false);
+                }
+                Throwable cause = Futures.cause(error);
+                if (cause instanceof IdempotencyKeys.WriteOutcomeUnknown) {
+                    throw ApiError.outcomeUnknown("Kafka did not confirm the write in time and may hold the request"
+                            + " all the same; a retry without an Idempotency-Key may be processed twice", 1).exception();
+                }
+                throw cause instanceof RuntimeException runtime ? runtime : new CompletionException(cause);
+            });
         }
-        // A replay answers the first request's id even if the budget has been spent since.
-        IdempotencyKeys.Outcome outcome = idempotency.once(caller.userId(), idempotencyKey, request.fingerprint(),
-                requestId, id -> accept(caller, request, id, traceparent));
-        return new Accepted(outcome.requestId(), outcome.replayed());
+        try {
+            // A replay answers the first request's id even if the budget has been spent since.
+            IdempotencyKeys.Outcome outcome = idempotency.once(caller.userId(), idempotencyKey, request.fingerprint(),
+                    requestId, id -> await(accept(caller, request, id, traceparent)));
+            return CompletableFuture.completedFuture(new Accepted(outcome.requestId(), outcome.replayed()));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /**
      * One Redis round trip (accepted marker + usage mirror), the quota check, one Kafka write. On a
      * 429 the marker stays behind for an id nobody was given (harmless; it expires).
      *
-     * @throws IdempotencyKeys.WriteOutcomeUnknown when Kafka may hold the record without having
-     *     acknowledged it; any other exception means nothing was written
+     * @return a future that fails with {@link IdempotencyKeys.WriteOutcomeUnknown} when Kafka may
+     *     hold the record without having acknowledged it; any other failure means nothing was written
      */
-    private void accept(Caller caller, ParsedInference parsed, String requestId, String traceparent) {
+    private CompletableFuture<Void> accept(Caller caller, ParsedInference parsed, String requestId,
+                                           String traceparent) {
         long submittedAt = clock.millis();
         InferenceRequest request = new InferenceRequest(requestId, caller.userId(), parsed.model(), parsed.inputs(),
                 parsed.priority(), submittedAt + parsed.timeoutMs(), submittedAt, 0, traceparent);
         InferenceResult queued = new InferenceResult(requestId, caller.userId(), parsed.model(),
                 parsed.priority(), RequestStatus.QUEUED, parsed.inputTokens(), 0, null, null, null, 0, submittedAt, 0, traceparent);
-        Optional<String> usage;
+        return store.putAcceptedAndReadUsage(requestId, ResultDocumentCodec.toJson(queued).toString(),
+                        markerTtl.plusMillis(parsed.timeoutMs()), caller.userId())
+                .exceptionally(error -> {
+                    throw ApiError.unavailable("Redis is not reachable; nothing was accepted").exception();
+                })
+                .thenComposeAsync(usage -> {
+                    Optional<ApiError> quota = QuotaGate.check(UsageService.mirrorOf(usage, caller.userId()),
+                            parsed.inputTokens(), submittedAt);
+                    if (quota.isPresent()) {
+                        throw quota.get().exception();
+                    }
+                    return publish(request);
+                }, continuations);
+    }
+
+    /** The Kafka write, its failure told apart: surely not written, or maybe written. */
+    private CompletableFuture<Void> publish(InferenceRequest request) {
+        // The publisher's futures complete within kafkaTimeout; the second bound only guards that promise.
+        return publisher.publishRequest(request)
+                .orTimeout(kafkaTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS)
+                .handleAsync((written, error) -> {
+                    if (error == null) {
+                        return null;
+                    }
+                    Throwable cause = Futures.cause(error);
+                    if (cause instanceof TimeoutException) {
+                        LOG.warn("event=kafka_write_failed request_id={} user_id={} may_be_written=true"
+                                + " reason=\"no answer\"", request.requestId(), request.userId());
+                        throw new IdempotencyKeys.WriteOutcomeUnknown("kafka: no answer in time");
+                    }
+                    boolean mayBeWritten = !(cause instanceof RequestPublisher.PublishFailedException failed)
+                            || failed.mayHaveBeenWritten();
+                    LOG.warn("event=kafka_write_failed request_id={} user_id={} may_be_written={} reason=\"{}\"",
+                            request.requestId(), request.userId(), mayBeWritten, cause.getMessage());
+                    if (mayBeWritten) {
+                        throw new IdempotencyKeys.WriteOutcomeUnknown("kafka: " + cause);
+                    }
+                    throw ApiError.kafkaUnavailable("Kafka did not take the request (unreachable or refused); nothing"
+                            + " was accepted").exception();
+                }, continuations);
+    }
+
+    /** Waits for a write whose every step is bounded in time; rethrows what it failed with. */
+    private static void await(CompletableFuture<Void> write) {
         try {
-            usage = store.putAcceptedAndReadUsage(requestId, ResultDocumentCodec.toJson(queued).toString(),
-                    markerTtl.plusMillis(parsed.timeoutMs()), caller.userId());
-        } catch (RequestStore.StoreUnavailableException e) {
-            throw ApiError.unavailable("Redis is not reachable; nothing was accepted").exception();
-        }
-        Optional<ApiError> quota = QuotaGate.check(UsageService.mirrorOf(usage, caller.userId()),
-                parsed.inputTokens(), submittedAt);
-        if (quota.isPresent()) {
-            throw quota.get().exception();
-        }
-        try {
-            publisher.publishRequest(request).get(kafkaTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            boolean mayBeWritten = !(e.getCause() instanceof RequestPublisher.PublishFailedException failed)
-                    || failed.mayHaveBeenWritten();
-            LOG.warn("event=kafka_write_failed request_id={} user_id={} may_be_written={} reason=\"{}\"", requestId,
-                    caller.userId(), mayBeWritten, e.getCause() == null ? e.toString() : e.getCause().getMessage());
-            if (mayBeWritten) {
-                throw new IdempotencyKeys.WriteOutcomeUnknown("kafka: " + e.getCause());
-            }
-            throw ApiError.kafkaUnavailable("Kafka did not take the request (unreachable or refused); nothing was"
-                    + " accepted").exception();
-        } catch (TimeoutException e) {
-            LOG.warn("event=kafka_write_failed request_id={} user_id={} may_be_written=true reason=\"no answer\"",
-                    requestId, caller.userId());
-            throw new IdempotencyKeys.WriteOutcomeUnknown("kafka: no answer in time");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IdempotencyKeys.WriteOutcomeUnknown("interrupted while writing to Kafka");
+            write.join();
+        } catch (CompletionException e) {
+            Throwable cause = Futures.cause(e);
+            throw cause instanceof RuntimeException runtime ? runtime : e;
         }
     }
 }

@@ -8,9 +8,9 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
-import java.util.concurrent.ExecutionException;
+import dev.streaminfer.contract.concurrent.Futures;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -70,27 +70,27 @@ public final class RedisRequestStore implements RequestStore {
     }
 
     @Override
-    public Optional<String> putAcceptedAndReadUsage(String requestId, String queuedDocument, Duration ttl,
-                                                    String userId) {
-        return call(() -> {
-            RedisFuture<String> set = async.set(RedisKeys.accepted(requestId), queuedDocument,
-                    SetArgs.Builder.px(ttl.toMillis()));
-            RedisFuture<String> usage = async.get(RedisKeys.usage(userId));
-            try {
-                long nanos = timeout.toNanos();
-                long t0 = System.nanoTime();
-                set.get(nanos, TimeUnit.NANOSECONDS);
-                String mirror = usage.get(Math.max(0, nanos - (System.nanoTime() - t0)), TimeUnit.NANOSECONDS);
-                return Optional.ofNullable(mirror);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RedisException("interrupted", e);
-            } catch (ExecutionException | TimeoutException e) {
-                set.cancel(true);
-                usage.cancel(true);
-                throw new RedisException("redis did not answer: " + e, e);
-            }
-        });
+    public CompletableFuture<Optional<String>> putAcceptedAndReadUsage(String requestId, String queuedDocument,
+                                                                       Duration ttl, String userId) {
+        RedisFuture<String> set;
+        RedisFuture<String> usage;
+        try {
+            set = async.set(RedisKeys.accepted(requestId), queuedDocument, SetArgs.Builder.px(ttl.toMillis()));
+            usage = async.get(RedisKeys.usage(userId));
+        } catch (RedisException e) {
+            return CompletableFuture.failedFuture(new StoreUnavailableException("redis: " + e.getMessage(), e));
+        }
+        // Async commands have no timeout of their own (the sync API bounds its waits): bound both here.
+        return set.toCompletableFuture()
+                .thenCombine(usage.toCompletableFuture(), (ok, mirror) -> Optional.ofNullable(mirror))
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionallyCompose(error -> {
+                    set.cancel(true);
+                    usage.cancel(true);
+                    Throwable cause = Futures.cause(error);
+                    return CompletableFuture.failedFuture(
+                            new StoreUnavailableException("redis did not answer: " + cause, cause));
+                });
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The API's view of Redis. Key layout ({@link RedisKeys}): result documents (written by the
@@ -11,7 +12,8 @@ import java.util.Optional;
  * mirror (written by the job). The real one is {@link RedisRequestStore}; unit tests use a fake
  * that passes the same contract test.
  *
- * <p>Every method throws {@link StoreUnavailableException} when Redis cannot be asked in time.
+ * <p>Every method throws {@link StoreUnavailableException} (or, for a future, fails with it) when
+ * Redis cannot be asked in time.
  */
 public interface RequestStore {
 
@@ -28,9 +30,11 @@ public interface RequestStore {
 
     /**
      * {@link #putAccepted} and {@link #usage} in one round trip (both commands are sent before
-     * either answer is awaited): the hot path of accepting a request.
+     * either answer is awaited), without blocking the caller: the hot path of accepting a request.
+     * The future fails with {@link StoreUnavailableException} when Redis does not answer both in time.
      */
-    Optional<String> putAcceptedAndReadUsage(String requestId, String queuedDocument, Duration ttl, String userId);
+    CompletableFuture<Optional<String>> putAcceptedAndReadUsage(String requestId, String queuedDocument, Duration ttl,
+                                                                String userId);
 
     /** Sets the cancel marker unless one exists; true if this call set it. */
     boolean putCancelIfAbsent(String requestId, String marker, Duration ttl);

@@ -70,7 +70,7 @@ class RequestEventsTest {
     }
 
     private String accepted() {
-        return f.inference().submit(ALICE, embed("x"), null, null).requestId();
+        return ServiceFixtures.await(f.inference().submit(ALICE, embed("x"), null, null)).requestId();
     }
 
     private Client follow(String id) {

@@ -16,7 +16,7 @@ class RequestServiceTest {
     private final RequestService requests = f.requests();
 
     private String accepted() {
-        return f.inference().submit(ALICE, embed("x"), null, null).requestId();
+        return ServiceFixtures.await(f.inference().submit(ALICE, embed("x"), null, null)).requestId();
     }
 
     @Test

@@ -1,5 +1,8 @@
 package dev.streaminfer.api.service;
 
+import dev.streaminfer.contract.concurrent.Futures;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import dev.streaminfer.api.auth.Caller;
 import dev.streaminfer.api.auth.Role;
 import dev.streaminfer.api.kafka.TestingPublisher;
@@ -40,9 +43,19 @@ final class ServiceFixtures {
                 clock, clock::advance);
     }
 
+    /** What a service's future holds once complete, or the failure it holds, unwrapped, thrown here. */
+    static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            Throwable cause = Futures.cause(e);
+            throw cause instanceof RuntimeException runtime ? runtime : e;
+        }
+    }
+
     InferenceService inference() {
         return new InferenceService(store, publisher, idempotency(), () -> kafkaReachable, clock,
-                Duration.ofSeconds(1), Duration.ofHours(24));
+                Duration.ofSeconds(1), Duration.ofHours(24), Runnable::run);
     }
 
     RequestService requests() {

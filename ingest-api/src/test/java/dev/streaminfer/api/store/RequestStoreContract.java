@@ -54,10 +54,10 @@ public abstract class RequestStoreContract {
     void accepting_also_reads_the_usage_mirror() {
         String id = id();
         String user = "u-" + id;
-        assertThat(store().putAcceptedAndReadUsage(id, "{\"q\":1}", Duration.ofMinutes(1), user)).isEmpty();
+        assertThat(store().putAcceptedAndReadUsage(id, "{\"q\":1}", Duration.ofMinutes(1), user).join()).isEmpty();
         writeUsage(user, "{\"remaining_today\":5}");
         String id2 = id();
-        assertThat(store().putAcceptedAndReadUsage(id2, "{\"q\":2}", Duration.ofMinutes(1), user))
+        assertThat(store().putAcceptedAndReadUsage(id2, "{\"q\":2}", Duration.ofMinutes(1), user).join())
                 .contains("{\"remaining_today\":5}");
         assertThat(store().acceptedDocument(id)).contains("{\"q\":1}");
         assertThat(store().acceptedDocument(id2)).contains("{\"q\":2}");

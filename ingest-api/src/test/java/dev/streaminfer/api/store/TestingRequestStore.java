@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -70,11 +71,15 @@ public final class TestingRequestStore implements RequestStore {
     }
 
     @Override
-    public Optional<String> putAcceptedAndReadUsage(String requestId, String queuedDocument, Duration ttl,
-                                                    String userId) {
-        check("putAcceptedAndReadUsage");
-        putAccepted(requestId, queuedDocument, ttl);
-        return usage(userId);
+    public CompletableFuture<Optional<String>> putAcceptedAndReadUsage(String requestId, String queuedDocument,
+                                                                       Duration ttl, String userId) {
+        try {
+            check("putAcceptedAndReadUsage");
+            putAccepted(requestId, queuedDocument, ttl);
+            return CompletableFuture.completedFuture(usage(userId));
+        } catch (StoreUnavailableException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override

@@ -115,13 +115,13 @@ public final class IngestApi implements AutoCloseable {
         IdempotencyKeys idempotency = new IdempotencyKeys(store, clients.lookup(), config.idempotencyTtl(),
                 config.redisTimeout().multipliedBy(2).plus(config.kafkaTimeout()).plusSeconds(2),
                 config.kafkaTimeout(), config.kafkaTimeout().plusSeconds(1), clock, Thread::sleep);
-        // Runs what follows a Redis answer or a Kafka acknowledgement (see InferenceService); short
+        // The quota check and Kafka send that follow a Redis answer (see InferenceService): short
         // tasks, so one thread per core.
-        ExecutorService continuations = Executors.newFixedThreadPool(
-                Math.max(2, Runtime.getRuntime().availableProcessors()), DaemonThreads.numbered("api-continuation"));
-        resources.add(continuations::shutdown);
+        ExecutorService kafkaSends = Executors.newFixedThreadPool(
+                Math.max(2, Runtime.getRuntime().availableProcessors()), DaemonThreads.numbered("kafka-send"));
+        resources.add(kafkaSends::shutdown);
         InferenceService inference = new InferenceService(store, publisher, idempotency,
-                readiness::kafkaReachable, clock, config.kafkaTimeout(), config.markerTtl(), continuations);
+                readiness::kafkaReachable, clock, config.kafkaTimeout(), config.markerTtl(), kafkaSends);
         RequestService requests = new RequestService(store, publisher, clock, config.kafkaTimeout(),
                 config.markerTtl());
         QuotaService quotas = new QuotaService(new JdbcQuotaOverrides(clients.dataSource()), publisher, clock, config.kafkaTimeout());

@@ -80,7 +80,7 @@ public final class RedisRequestStore implements RequestStore {
         } catch (RedisException e) {
             return CompletableFuture.failedFuture(new StoreUnavailableException("redis: " + e.getMessage(), e));
         }
-        // Async commands have no timeout of their own (the sync API bounds its waits): bound both here.
+        // Bounded here too, whatever timeout options the connection's client was built with.
         return set.toCompletableFuture()
                 .thenCombine(usage.toCompletableFuture(), (ok, mirror) -> Optional.ofNullable(mirror))
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)

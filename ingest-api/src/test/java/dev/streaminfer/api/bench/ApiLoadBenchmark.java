@@ -31,7 +31,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * {@link KafkaProducer} with the API's settings writing the same record values, (a) as fast as
  * it can (async) and (b) from 64 threads that each wait for their ack (the HTTP clients' shape).
  *
- * <p>Run: {@code ingest-api/bench.sh} (args: seconds per phase, default 20). Prints one table.
+ * <p>Every measured phase follows a warm-up of its own at the same load: the JIT compiles the code
+ * a phase runs (Jetty, Javalin, Jackson, Lettuce, the producer, and the embedded broker, which
+ * shares this JVM) on the same two cores, and keeps at it for about a minute.
+ *
+ * <p>Run: {@code ingest-api/bench.sh} (args: seconds per phase, default 20; seconds of warm-up
+ * before each, default 60). Prints one table.
  */
 public final class ApiLoadBenchmark {
 
@@ -41,6 +46,7 @@ public final class ApiLoadBenchmark {
 
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        int warmUp = args.length > 1 ? Integer.parseInt(args[1]) : 60;
         ServiceEndpoints e = TestServices.get().endpoints();
         String key = "bench-" + UUID.randomUUID();
         ApiKeyStore.upsert(e.postgresUrl(), e.postgresUser(), e.postgresPassword(), key, "bench-user", "user", "unlimited");
@@ -53,15 +59,13 @@ public final class ApiLoadBenchmark {
                 System.currentTimeMillis() + 60_000, System.currentTimeMillis(), 0, null));
 
         List<String> rows = new ArrayList<>();
-        rows.add(String.format("%-56s %10s %10s %10s %14s %10s %10s", "what (" + seconds + " s each)", "req/s",
+        rows.add(String.format("%-56s %10s %10s %10s %14s %10s %10s", "what (" + seconds + " s each, " + warmUp + " s warm-up)", "req/s",
                 "p50 ms", "p99 ms", "JVM CPU ms/req", "JIT share", "wrk cores"));
 
         try (IngestApi api = IngestApi.start(config)) {
-            // Warm-up at the measured load and for as long as the measurement: the JIT compiles the
-            // HTTP path's code (Jetty, Javalin, Jackson, Lettuce, the producer) on the same two cores,
-            // and a shorter warm-up left it compiling through the measured phase.
-            wrk(api.port(), key, CONNECTIONS, seconds);
+            wrk(api.port(), key, CONNECTIONS, warmUp);
             Result http = wrk(api.port(), key, CONNECTIONS, seconds);
+            rawProducerClosedLoop(e.kafkaBootstrapServers(), config, value, warmUp);
             Result rawSync = rawProducerClosedLoop(e.kafkaBootstrapServers(), config, value, seconds);
             Result rawAsync = rawProducerAsync(e.kafkaBootstrapServers(), config, value, seconds);
             rows.add(http.row("HTTP POST /v1/inference, wrk -c64 (load " + http.load + ")"));

@@ -11,6 +11,7 @@ import io.lettuce.core.SetArgs;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,6 +78,12 @@ class RedisRequestStoreITCase extends RequestStoreContract {
             assertThatThrownBy(() -> store.resultDocument("x"))
                     .isInstanceOf(RequestStore.StoreUnavailableException.class);
             assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(3_000);
+            long t1 = System.nanoTime();
+            assertThat(store.putAcceptedAndReadUsage("x", "{}", Duration.ofMinutes(1), "u"))
+                    .failsWithin(Duration.ofSeconds(3))
+                    .withThrowableOfType(ExecutionException.class)
+                    .withCauseInstanceOf(RequestStore.StoreUnavailableException.class);
+            assertThat((System.nanoTime() - t1) / 1_000_000).isLessThan(3_000);
             assertThat(store.ping()).isFalse();
         } finally {
             TestServices.get().control().startRedis();

@@ -4,6 +4,11 @@ import dev.streaminfer.api.ApiConfig;
 import dev.streaminfer.api.IngestApi;
 import dev.streaminfer.api.auth.ApiKeyStore;
 import dev.streaminfer.api.kafka.KafkaRequestPublisher;
+import dev.streaminfer.api.request.InferenceBodyParser;
+import dev.streaminfer.contract.registry.ModelRegistry;
+import dev.streaminfer.contract.registry.ModelSpec;
+import dev.streaminfer.contract.registry.ModelTokenizer;
+import io.javalin.Javalin;
 import dev.streaminfer.contract.model.InferenceRequest;
 import dev.streaminfer.contract.model.Priority;
 import dev.streaminfer.contract.serde.InferenceRequestCodec;
@@ -30,6 +35,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * {@code wrk} at 64 connections, next to the ceiling measured in the same run: a raw
  * {@link KafkaProducer} with the API's settings writing the same record values, (a) as fast as
  * it can (async) and (b) from 64 threads that each wait for their ack (the HTTP clients' shape).
+ * Two more rows say what the API's own work costs on these cores: the HTTP floor (a bare Javalin
+ * route answering the same 202 body, same {@code wrk} load) and the request body's parsing and
+ * validation with the model's tokenizer on one thread.
  *
  * <p>Every measured phase follows a warm-up of its own at the same load: the JIT compiles the code
  * a phase runs (Jetty, Javalin, Jackson, Lettuce, the producer, and the embedded broker, which
@@ -68,7 +76,11 @@ public final class ApiLoadBenchmark {
             rawProducerClosedLoop(e.kafkaBootstrapServers(), config, value, warmUp);
             Result rawSync = rawProducerClosedLoop(e.kafkaBootstrapServers(), config, value, seconds);
             Result rawAsync = rawProducerAsync(e.kafkaBootstrapServers(), config, value, seconds);
+            Result floor = httpFloor(key, warmUp, seconds);
+            Result parse = parseAndTokenize(warmUp, seconds);
             rows.add(http.row("HTTP POST /v1/inference, wrk -c64 (load " + http.load + ")"));
+            rows.add(floor.row("HTTP floor: bare Javalin 202, wrk -c64 (load " + floor.load + ")"));
+            rows.add(parse.row("parse + tokenize the body, 1 thread (load " + parse.load + ")"));
             rows.add(rawSync.row("raw producer, 64 threads send+ack (load " + rawSync.load + ")"));
             rows.add(rawAsync.row("raw producer, async ceiling (load " + rawAsync.load + ")"));
             rows.add(String.format("HTTP / raw 64-thread = %.2f   HTTP / raw async = %.2f",
@@ -173,6 +185,50 @@ public final class ApiLoadBenchmark {
         } catch (IOException | RuntimeException e) {
             return "?";
         }
+    }
+
+    /** The same {@code wrk} load against a Javalin route that answers the API's 202 body at once. */
+    private static Result httpFloor(String key, int warmUp, int seconds) throws IOException, InterruptedException {
+        String accepted = "{\"request_id\":\"" + UUID.randomUUID() + "\",\"status\":\"queued\",\"status_url\":"
+                + "\"/v1/requests/" + UUID.randomUUID() + "\"}";
+        Javalin floor = Javalin.create(cfg -> {
+            cfg.showJavalinBanner = false;
+            cfg.startupWatcherEnabled = false;
+        }).post("/v1/inference", ctx -> ctx.status(202).contentType("application/json").result(accepted)).start(0);
+        try {
+            wrk(floor.port(), key, CONNECTIONS, warmUp);
+            return wrk(floor.port(), key, CONNECTIONS, seconds);
+        } finally {
+            floor.stop();
+        }
+    }
+
+    /** What the API does with the body before any I/O, on one thread: requests per second of one core. */
+    private static Result parseAndTokenize(int warmUp, int seconds) {
+        ModelRegistry registry = ModelRegistry.bundled();
+        ModelSpec spec = registry.find(registry.defaultModel()).orElseThrow();
+        try (ModelTokenizer tokenizer = ModelTokenizer.load(spec)) {
+            InferenceBodyParser parser = new InferenceBodyParser(registry, model -> tokenizer);
+            byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
+            parseFor(parser, body, warmUp);
+            CpuMeter cpu = new CpuMeter();
+            long t0 = System.nanoTime();
+            long parsed = parseFor(parser, body, seconds);
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            return new Result(parsed / elapsed, Double.NaN, Double.NaN, cpu.stop(), parsed);
+        }
+    }
+
+    private static long parseFor(InferenceBodyParser parser, byte[] body, int seconds) {
+        long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+        long parsed = 0;
+        while (System.nanoTime() < end) {
+            if (!parser.parse(body).isValid()) {
+                throw new IllegalStateException("the benchmark's body is not valid");
+            }
+            parsed++;
+        }
+        return parsed;
     }
 
     private static Result wrk(int port, String key, int connections, int seconds) throws IOException,

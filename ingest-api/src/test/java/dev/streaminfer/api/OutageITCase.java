@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -110,8 +109,8 @@ class OutageITCase {
                 control().startKafka();
             }
             http.awaitStatus("/readyz", 200, Duration.ofSeconds(60));
-            TestHttp.Response after = awaitAccepted(() -> http.post("/v1/inference", SharedApi.ALICE,
-                    "{\"inputs\":[\"" + mark + " retried\"]}", "Idempotency-Key", mark));
+            TestHttp.Response after = TestHttp.retryWhileUnavailable(Duration.ofSeconds(10), () -> http.post(
+                    "/v1/inference", SharedApi.ALICE, "{\"inputs\":[\"" + mark + " retried\"]}", "Idempotency-Key", mark));
             assertThat(after.status()).as("the idempotency key was released by the failure").isEqualTo(202);
 
             assertThat(requests.collect(r -> new String(r.value(), StandardCharsets.UTF_8).contains(mark),
@@ -140,8 +139,9 @@ class OutageITCase {
                 control().startRedis();
             }
             http.awaitStatus("/readyz", 200, Duration.ofSeconds(20));
-            assertThat(awaitAccepted(() -> http.post("/v1/inference", SharedApi.ALICE, "{\"inputs\":[\"after\"]}"))
-                    .status()).isEqualTo(202);
+            assertThat(TestHttp.retryWhileUnavailable(Duration.ofSeconds(10),
+                    () -> http.post("/v1/inference", SharedApi.ALICE, "{\"inputs\":[\"after\"]}")).status())
+                    .isEqualTo(202);
             assertThat(requests.collect(r -> new String(r.value(), StandardCharsets.UTF_8).contains(mark),
                     Duration.ofSeconds(1))).isEmpty();
         }
@@ -178,14 +178,5 @@ class OutageITCase {
     private static boolean sleep(long ms) throws InterruptedException {
         Thread.sleep(ms);
         return true;
-    }
-
-    private static TestHttp.Response awaitAccepted(Supplier<TestHttp.Response> call) throws InterruptedException {
-        TestHttp.Response r = call.get();
-        for (int i = 0; i < 50 && r.status() == 503; i++) {
-            Thread.sleep(200);
-            r = call.get();
-        }
-        return r;
     }
 }

@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /** A tiny HTTP client for the tests: one call, one {@link Response}. */
 final class TestHttp {
@@ -73,6 +74,20 @@ final class TestHttp {
 
     Response post(String path, String key, String body, String... headers) {
         return send("POST", path, key, body, headers);
+    }
+
+    /**
+     * Repeats {@code call} while it answers 503 (a service coming back), for at most {@code max};
+     * the last answer.
+     */
+    static Response retryWhileUnavailable(Duration max, Supplier<Response> call) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        Response r = call.get();
+        while (r.status() == 503 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            r = call.get();
+        }
+        return r;
     }
 
     Response delete(String path, String key) {

@@ -7,7 +7,6 @@ import dev.streaminfer.localstack.TestServices;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
-import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +26,9 @@ import org.junit.jupiter.api.Test;
  * {@code IdempotencyAndCancelITCase}, from the claims such failures leave.
  */
 class UnconfirmedWriteITCase {
+
+    /** How long Kafka may take to answer again after a restart. */
+    private static final Duration KAFKA_BACK = Duration.ofSeconds(60);
 
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(2);
     private static final int ATTEMPTS = 10;
@@ -66,8 +68,9 @@ class UnconfirmedWriteITCase {
         try (TopicReader requests = new TopicReader(SharedApi.endpoints().kafkaBootstrapServers(),
                 "inference-requests")) {
             for (int attempt = 1; attempt <= ATTEMPTS && firstId == null; attempt++) {
-                assertThat(awaitAccepted(() -> http.post("/v1/inference", SharedApi.ALICE,
-                        "{\"inputs\":[\"warm up\"]}")).status()).as("the producer knows the topic").isEqualTo(202);
+                assertThat(TestHttp.retryWhileUnavailable(KAFKA_BACK, () -> http.post("/v1/inference",
+                        SharedApi.ALICE, "{\"inputs\":[\"warm up\"]}")).status())
+                        .as("the producer knows the topic").isEqualTo(202);
                 key = "key-" + UUID.randomUUID();
                 TestServices.get().control().stopKafka();
                 try {
@@ -102,7 +105,7 @@ class UnconfirmedWriteITCase {
             String sameKey = key;
             String id = firstId;
 
-            TestHttp.Response settled = awaitAccepted(() -> post(body, sameKey));
+            TestHttp.Response settled = TestHttp.retryWhileUnavailable(KAFKA_BACK, () -> post(body, sameKey));
             assertThat(settled.status()).as(settled.body()).isEqualTo(202);
             assertThat(settled.json().path("request_id").asText()).as("the key kept its id").isEqualTo(id);
             assertThat(claim(sameKey)).startsWith("accepted:" + id + ":");
@@ -122,16 +125,6 @@ class UnconfirmedWriteITCase {
             assertThat(http.get("/v1/requests/" + id, SharedApi.ALICE).json().path("status").asText())
                     .isEqualTo("queued");
         }
-    }
-
-    /** Repeats {@code call} while it answers 503 (Kafka coming back), up to a minute. */
-    private static TestHttp.Response awaitAccepted(Supplier<TestHttp.Response> call) throws InterruptedException {
-        TestHttp.Response r = call.get();
-        for (int i = 0; i < 120 && r.status() == 503; i++) {
-            Thread.sleep(500);
-            r = call.get();
-        }
-        return r;
     }
 
     private static String value(ConsumerRecord<byte[], byte[]> r) {

@@ -36,9 +36,9 @@ import org.slf4j.LoggerFactory;
  * acknowledgement complete futures. The quota check and the send that follow the Redis answer run
  * on {@code kafkaSends}, never on Lettuce's event loop (a send may block for metadata or buffer
  * space). What follows the acknowledgement (the 202) runs on the producer's network thread: a
- * write of a few hundred bytes that does not wait, and a hop to another thread cost about a fifth
- * of the throughput in {@code ApiLoadBenchmark} (4,559 against 5,415 req/s, 2026-12-03). With a
- * key, {@link IdempotencyKeys} decides on the calling thread, which waits for its write.
+ * write of a few hundred bytes that does not wait; with a hop to another thread there
+ * {@code ApiLoadBenchmark} made 4,559 req/s, without it 5,003 to 6,116 (2026-12-03). With a key,
+ * {@link IdempotencyKeys} decides on the calling thread, which waits for its write.
  */
 public final class InferenceService {
 

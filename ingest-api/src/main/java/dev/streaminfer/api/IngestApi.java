@@ -21,7 +21,6 @@ import dev.streaminfer.api.store.JdbcRequestCounts;
 import dev.streaminfer.api.store.JdbcRequestHistory;
 import dev.streaminfer.api.store.KeyspaceEvents;
 import dev.streaminfer.api.store.RedisRequestStore;
-import dev.streaminfer.contract.concurrent.DaemonThreads;
 import dev.streaminfer.contract.registry.ModelRegistry;
 import dev.streaminfer.contract.registry.ModelSpec;
 import dev.streaminfer.contract.model.ErrorCode;
@@ -38,9 +37,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,13 +113,11 @@ public final class IngestApi implements AutoCloseable {
         IdempotencyKeys idempotency = new IdempotencyKeys(store, clients.lookup(), config.idempotencyTtl(),
                 config.redisTimeout().multipliedBy(2).plus(config.kafkaTimeout()).plusSeconds(2),
                 config.kafkaTimeout(), config.kafkaTimeout().plusSeconds(1), clock, Thread::sleep);
-        // The quota check and Kafka send that follow a Redis answer (see InferenceService): short
-        // tasks, so one thread per core.
-        ExecutorService kafkaSends = Executors.newFixedThreadPool(
-                Math.max(2, Runtime.getRuntime().availableProcessors()), DaemonThreads.numbered("kafka-send"));
-        resources.add(kafkaSends::shutdown);
+        // Javalin's own default pool, made here so that InferenceService runs its continuations on it.
+        QueuedThreadPool requestThreads = new QueuedThreadPool(250, 8, 60_000);
+        requestThreads.setName("JettyServerThreadPool");
         InferenceService inference = new InferenceService(store, publisher, idempotency,
-                readiness::kafkaReachable, clock, config.kafkaTimeout(), config.markerTtl(), kafkaSends);
+                readiness::kafkaReachable, clock, config.kafkaTimeout(), config.markerTtl(), requestThreads);
         RequestService requests = new RequestService(store, publisher, clock, config.kafkaTimeout(),
                 config.markerTtl());
         QuotaService quotas = new QuotaService(new JdbcQuotaOverrides(clients.dataSource()), publisher, clock, config.kafkaTimeout());
@@ -138,6 +134,7 @@ public final class IngestApi implements AutoCloseable {
         Javalin app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.startupWatcherEnabled = false;
+            cfg.jetty.threadPool = requestThreads;
             cfg.http.maxRequestSize = config.maxBodyBytes();
             cfg.http.prefer405over404 = true;
             cfg.router.ignoreTrailingSlashes = true;

@@ -33,12 +33,15 @@ import org.slf4j.LoggerFactory;
  * may be processed twice.
  *
  * <p>Without an {@code Idempotency-Key} no thread waits: the Redis round trip and the Kafka
- * acknowledgement complete futures. The quota check and the send that follow the Redis answer run
- * on {@code kafkaSends}, never on Lettuce's event loop (a send may block for metadata or buffer
- * space). What follows the acknowledgement (the 202) runs on the producer's network thread: a
- * write of a few hundred bytes that does not wait; with a hop to another thread there
- * {@code ApiLoadBenchmark} made 4,559 req/s, without it 5,003 to 6,116 (2026-12-03). With a key,
- * {@link IdempotencyKeys} decides on the calling thread, which waits for its write.
+ * acknowledgement complete futures, and what follows each (the quota check and the send; the
+ * answer) runs on {@code requestThreads}, the HTTP server's own pool. Never on Lettuce's event
+ * loop ({@code send()} may block for metadata or buffer space) nor on the producer's network
+ * thread: writing an answer can block until the server's idle timeout when a client does not
+ * read (pipelined requests fill the socket), which there would stall every Kafka write of the
+ * API. That hop costs throughput ({@code ApiLoadBenchmark}, 2026-12-03: 5,003 to 6,116 req/s
+ * with the answer written on the network thread, 4,559 with a hop); a blocked write holds one
+ * pool thread, as it did when each request held one throughout. With a key, the claim protocol of
+ * {@link IdempotencyKeys} runs on the calling thread, which then does each step itself.
  */
 public final class InferenceService {
 
@@ -51,11 +54,11 @@ public final class InferenceService {
     private final Clock clock;
     private final Duration kafkaTimeout;
     private final Duration markerTtl;
-    private final Executor kafkaSends;
+    private final Executor requestThreads;
 
     public InferenceService(RequestStore store, RequestPublisher publisher, IdempotencyKeys idempotency,
                             BooleanSupplier kafkaReachable, Clock clock, Duration kafkaTimeout,
-                            Duration markerTtl, Executor kafkaSends) {
+                            Duration markerTtl, Executor requestThreads) {
         this.store = store;
         this.publisher = publisher;
         this.idempotency = idempotency;
@@ -63,7 +66,7 @@ public final class InferenceService {
         this.clock = clock;
         this.kafkaTimeout = kafkaTimeout;
         this.markerTtl = markerTtl;
-        this.kafkaSends = kafkaSends;
+        this.requestThreads = requestThreads;
     }
 
     /** The id under which a request was accepted; {@code replayed} for an idempotent repeat. */
@@ -85,55 +88,73 @@ public final class InferenceService {
         }
         String requestId = RequestIds.newId(clock.millis());
         if (idempotencyKey == null) {
-            return accept(caller, request, requestId, traceparent).handle((written, error) -> {
-                if (error == null) {
-                    return new Accepted(requestId, false);
-                }
-                Throwable cause = Futures.cause(error);
-                if (cause instanceof IdempotencyKeys.WriteOutcomeUnknown) {
-                    throw ApiError.outcomeUnknown("Kafka did not confirm the write in time and may hold the request"
-                            + " all the same; a retry without an Idempotency-Key may be processed twice", 1).exception();
-                }
-                throw cause instanceof RuntimeException runtime ? runtime : new CompletionException(cause);
-            });
+            Submission submission = submission(caller, request, requestId, traceparent);
+            return reserve(submission)
+                    .thenComposeAsync(usage -> admitAndPublish(submission, usage), requestThreads)
+                    .handleAsync((written, error) -> {
+                        if (error == null) {
+                            return new Accepted(requestId, false);
+                        }
+                        Throwable cause = Futures.cause(error);
+                        if (cause instanceof IdempotencyKeys.WriteOutcomeUnknown) {
+                            throw ApiError.outcomeUnknown("Kafka did not confirm the write in time and may hold the"
+                                    + " request all the same; a retry without an Idempotency-Key may be processed"
+                                    + " twice", 1).exception();
+                        }
+                        throw cause instanceof RuntimeException runtime ? runtime : new CompletionException(cause);
+                    }, requestThreads);
         }
         try {
             // A replay answers the first request's id even if the budget has been spent since.
             IdempotencyKeys.Outcome outcome = idempotency.once(caller.userId(), idempotencyKey, request.fingerprint(),
-                    requestId, id -> await(accept(caller, request, id, traceparent)));
+                    requestId, id -> {
+                        Submission submission = submission(caller, request, id, traceparent);
+                        await(admitAndPublish(submission, await(reserve(submission))));
+                    });
             return CompletableFuture.completedFuture(new Accepted(outcome.requestId(), outcome.replayed()));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
-    /**
-     * One Redis round trip (accepted marker + usage mirror), the quota check, one Kafka write. On a
-     * 429 the marker stays behind for an id nobody was given (harmless; it expires).
-     *
-     * @return a future that fails with {@link IdempotencyKeys.WriteOutcomeUnknown} when Kafka may
-     *     hold the record without having acknowledged it; any other failure means nothing was written
-     */
-    private CompletableFuture<Void> accept(Caller caller, ParsedInference parsed, String requestId,
-                                           String traceparent) {
+    /** A request about to be accepted under its id: its Kafka record and its queued document. */
+    private record Submission(Caller caller, ParsedInference parsed, InferenceRequest request, String queuedDocument) {}
+
+    private Submission submission(Caller caller, ParsedInference parsed, String requestId, String traceparent) {
         long submittedAt = clock.millis();
         InferenceRequest request = new InferenceRequest(requestId, caller.userId(), parsed.model(), parsed.inputs(),
                 parsed.priority(), submittedAt + parsed.timeoutMs(), submittedAt, 0, traceparent);
         InferenceResult queued = new InferenceResult(requestId, caller.userId(), parsed.model(),
                 parsed.priority(), RequestStatus.QUEUED, parsed.inputTokens(), 0, null, null, null, 0, submittedAt, 0, traceparent);
-        return store.putAcceptedAndReadUsage(requestId, ResultDocumentCodec.toJson(queued).toString(),
-                        markerTtl.plusMillis(parsed.timeoutMs()), caller.userId())
+        return new Submission(caller, parsed, request, ResultDocumentCodec.toJson(queued).toString());
+    }
+
+    /**
+     * The one Redis round trip: the accepted marker, and the usage mirror read back. On a later
+     * 429 the marker stays behind for an id nobody was given (harmless; it expires).
+     */
+    private CompletableFuture<Optional<String>> reserve(Submission s) {
+        return store.putAcceptedAndReadUsage(s.request().requestId(), s.queuedDocument(),
+                        markerTtl.plusMillis(s.parsed().timeoutMs()), s.caller().userId())
                 .exceptionally(error -> {
                     throw ApiError.unavailable("Redis is not reachable; nothing was accepted").exception();
-                })
-                .thenComposeAsync(usage -> {
-                    Optional<ApiError> quota = QuotaGate.check(UsageService.mirrorOf(usage, caller.userId()),
-                            parsed.inputTokens(), submittedAt);
-                    if (quota.isPresent()) {
-                        throw quota.get().exception();
-                    }
-                    return publish(request);
-                }, kafkaSends);
+                });
+    }
+
+    /**
+     * The quota check on the mirror, then the Kafka write.
+     *
+     * @throws ApiException 429 when the request does not fit what the mirror says is left
+     * @return a future that fails with {@link IdempotencyKeys.WriteOutcomeUnknown} when Kafka may
+     *     hold the record without having acknowledged it; any other failure means nothing was written
+     */
+    private CompletableFuture<Void> admitAndPublish(Submission s, Optional<String> usage) {
+        Optional<ApiError> quota = QuotaGate.check(UsageService.mirrorOf(usage, s.caller().userId()),
+                s.parsed().inputTokens(), s.request().submittedAt());
+        if (quota.isPresent()) {
+            throw quota.get().exception();
+        }
+        return publish(s.request());
     }
 
     /** The Kafka write, its failure told apart: surely not written, or maybe written. */
@@ -163,10 +184,10 @@ public final class InferenceService {
                 });
     }
 
-    /** Waits for a write whose every step is bounded in time; rethrows what it failed with. */
-    private static void await(CompletableFuture<Void> write) {
+    /** Waits for a step that is bounded in time; rethrows what it failed with. */
+    private static <T> T await(CompletableFuture<T> step) {
         try {
-            write.join();
+            return step.join();
         } catch (CompletionException e) {
             Throwable cause = Futures.cause(e);
             throw cause instanceof RuntimeException runtime ? runtime : e;

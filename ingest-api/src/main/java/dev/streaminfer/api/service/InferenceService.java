@@ -34,14 +34,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Without an {@code Idempotency-Key} no thread waits: the Redis round trip and the Kafka
  * acknowledgement complete futures, and what follows each (the quota check and the send; the
- * answer) runs on {@code requestThreads}, the HTTP server's own pool. Never on Lettuce's event
- * loop ({@code send()} may block for metadata or buffer space) nor on the producer's network
- * thread: writing an answer can block until the server's idle timeout when a client does not
- * read (pipelined requests fill the socket), which there would stall every Kafka write of the
- * API. That hop costs throughput ({@code ApiLoadBenchmark}, 2026-12-03: 5,003 to 6,116 req/s
- * with the answer written on the network thread, 4,559 with a hop); a blocked write holds one
- * pool thread, as it did when each request held one throughout. With a key, the claim protocol of
- * {@link IdempotencyKeys} runs on the calling thread, which then does each step itself.
+ * answer) runs on {@code requestThreads}, the HTTP server's own pool, where a send waiting for
+ * metadata or a write to a client that does not read holds one pool thread, as each request held
+ * one throughout before. Never on Lettuce's event loop nor on the producer's network thread: a
+ * blocked answer (until the server's idle timeout, when pipelined requests fill a non-reading
+ * client's socket) would there stall every Redis command or every Kafka write of the API.
+ * ({@code ApiLoadBenchmark}, 2026-12-03: 5,000 to 5,765 req/s so; 5,003 to 6,116 with the answer
+ * written on the network thread; 4,559 with hops to a separate fixed pool.) With a key, the claim
+ * protocol of {@link IdempotencyKeys} runs on the calling thread, which does each step itself.
  */
 public final class InferenceService {
 

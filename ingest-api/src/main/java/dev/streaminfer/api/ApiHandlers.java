@@ -127,11 +127,7 @@ final class ApiHandlers {
                 serverTraceparent != null ? serverTraceparent : Traceparent.orNew(clientTraceparent))
                 .thenCompose(accepted -> {
                     server.setAttribute("request_id", accepted.requestId());
-                    String statusUrl = "/v1/requests/" + accepted.requestId();
-                    ctx.header("Location", statusUrl);
-                    if (accepted.replayed()) {
-                        ctx.header("Idempotent-Replayed", "true");
-                    }
+                    String statusUrl = acceptedHeaders(ctx, accepted);
                     String acceptedBody = acceptedBody(accepted.requestId(), "queued", statusUrl);
                     if (waitMs == 0) {
                         json(ctx, 202, acceptedBody);
@@ -145,6 +141,16 @@ final class ApiHandlers {
                         }
                     });
                 });
+    }
+
+    /** {@code Location} of an accepted request (returned) and, for a replay, {@code Idempotent-Replayed}. */
+    private static String acceptedHeaders(Context ctx, InferenceService.Accepted accepted) {
+        String statusUrl = "/v1/requests/" + accepted.requestId();
+        ctx.header("Location", statusUrl);
+        if (accepted.replayed()) {
+            ctx.header("Idempotent-Replayed", "true");
+        }
+        return statusUrl;
     }
 
     /** The {@code Idempotency-Key} header (null if absent), refused unless well formed. */
@@ -173,10 +179,7 @@ final class ApiHandlers {
                 Traceparent.orNew(ctx.header("traceparent"))).thenCompose(accepted -> {
                     String requestId = accepted.requestId();
                     ctx.header(REQUEST_ID_HEADER, requestId);
-                    ctx.header("Location", "/v1/requests/" + requestId);
-                    if (accepted.replayed()) {
-                        ctx.header("Idempotent-Replayed", "true");
-                    }
+                    acceptedHeaders(ctx, accepted);
                     return waiter.await(requestId, bound).thenAccept(doc -> {
                         if (doc.isEmpty()) {
                             throw new ApiError(504, ApiError.RESULT_PENDING, "no result within " + bound.toMillis()

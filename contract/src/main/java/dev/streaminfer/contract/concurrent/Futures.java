@@ -1,9 +1,10 @@
 package dev.streaminfer.contract.concurrent;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
-/** What a failed {@link java.util.concurrent.CompletableFuture} failed with. */
+/** What a failed {@link CompletableFuture} failed with. */
 public final class Futures {
 
     private Futures() {}
@@ -18,5 +19,17 @@ public final class Futures {
             t = t.getCause();
         }
         return t;
+    }
+
+    /**
+     * Waits for {@code future} and returns its value; if it failed, throws what it failed with
+     * ({@link #cause}) when that is unchecked, else the {@link CompletionException}.
+     */
+    public static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            throw cause(e) instanceof RuntimeException runtime ? runtime : e;
+        }
     }
 }

@@ -109,7 +109,8 @@ public final class InferenceService {
             IdempotencyKeys.Outcome outcome = idempotency.once(caller.userId(), idempotencyKey, request.fingerprint(),
                     requestId, id -> {
                         Submission submission = submission(caller, request, id, traceparent);
-                        await(admitAndPublish(submission, await(reserve(submission))));
+                        // Every step is bounded in time (the store's timeout, the Kafka bound in publish).
+                        Futures.join(admitAndPublish(submission, Futures.join(reserve(submission))));
                     });
             return CompletableFuture.completedFuture(new Accepted(outcome.requestId(), outcome.replayed()));
         } catch (RuntimeException e) {
@@ -182,15 +183,5 @@ public final class InferenceService {
                     throw ApiError.kafkaUnavailable("Kafka did not take the request (unreachable or refused); nothing"
                             + " was accepted").exception();
                 });
-    }
-
-    /** Waits for a step that is bounded in time; rethrows what it failed with. */
-    private static <T> T await(CompletableFuture<T> step) {
-        try {
-            return step.join();
-        } catch (CompletionException e) {
-            Throwable cause = Futures.cause(e);
-            throw cause instanceof RuntimeException runtime ? runtime : e;
-        }
     }
 }

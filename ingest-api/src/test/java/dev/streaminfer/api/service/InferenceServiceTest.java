@@ -1,5 +1,6 @@
 package dev.streaminfer.api.service;
 
+import dev.streaminfer.contract.concurrent.Futures;
 import dev.streaminfer.contract.quota.UsageDocument;
 import static dev.streaminfer.api.service.ServiceFixtures.ALICE;
 import static dev.streaminfer.api.service.ServiceFixtures.T0;
@@ -35,7 +36,7 @@ class InferenceServiceTest {
     }
 
     private InferenceService.Accepted submit(String key) {
-        return ServiceFixtures.await(service.submit(ALICE, embed("x"), key, null));
+        return Futures.join(service.submit(ALICE, embed("x"), key, null));
     }
 
     private Claim claim(String key) {
@@ -49,7 +50,7 @@ class InferenceServiceTest {
 
     @Test
     void accepted_request_is_published_and_recorded_as_queued_for_its_owner() {
-        InferenceService.Accepted accepted = ServiceFixtures.await(service.submit(ALICE, embed("hello"), null, "tp"));
+        InferenceService.Accepted accepted = Futures.join(service.submit(ALICE, embed("hello"), null, "tp"));
 
         assertThat(f.publisher.requests).hasSize(1);
         InferenceRequest r = f.publisher.requests.get(0);
@@ -148,9 +149,9 @@ class InferenceServiceTest {
         submit("key-1");
         ParsedInference other = new ParsedInference("all-minilm-l6-v2-q", new String[] {"x"}, Priority.HIGH, 60_000, 3);
 
-        assertThatThrownBy(() -> ServiceFixtures.await(service.submit(ALICE, other, "key-1", null)))
+        assertThatThrownBy(() -> Futures.join(service.submit(ALICE, other, "key-1", null)))
                 .isInstanceOfSatisfying(ApiException.class, status(422, "idempotency_key_reused"));
-        assertThatThrownBy(() -> ServiceFixtures.await(service.submit(ALICE, embed("y"), "key-1", null)))
+        assertThatThrownBy(() -> Futures.join(service.submit(ALICE, embed("y"), "key-1", null)))
                 .isInstanceOfSatisfying(ApiException.class, status(422, "idempotency_key_reused"));
         assertThat(f.publisher.requests).hasSize(1);
     }
@@ -158,7 +159,7 @@ class InferenceServiceTest {
     @Test
     void idempotency_keys_are_scoped_per_user() {
         InferenceService.Accepted alices = submit("same");
-        InferenceService.Accepted bobs = ServiceFixtures.await(service.submit(ServiceFixtures.BOB, embed("x"), "same", null));
+        InferenceService.Accepted bobs = Futures.join(service.submit(ServiceFixtures.BOB, embed("x"), "same", null));
         assertThat(bobs.requestId()).isNotEqualTo(alices.requestId());
         assertThat(f.publisher.requests).hasSize(2);
     }

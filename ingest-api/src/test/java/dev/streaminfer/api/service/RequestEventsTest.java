@@ -1,5 +1,6 @@
 package dev.streaminfer.api.service;
 
+import dev.streaminfer.contract.concurrent.Futures;
 import static dev.streaminfer.api.service.ServiceFixtures.ALICE;
 import static dev.streaminfer.api.service.ServiceFixtures.embed;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -70,7 +71,7 @@ class RequestEventsTest {
     }
 
     private String accepted() {
-        return ServiceFixtures.await(f.inference().submit(ALICE, embed("x"), null, null)).requestId();
+        return Futures.join(f.inference().submit(ALICE, embed("x"), null, null)).requestId();
     }
 
     private Client follow(String id) {

@@ -1,5 +1,6 @@
 package dev.streaminfer.api.service;
 
+import dev.streaminfer.contract.concurrent.Futures;
 import static dev.streaminfer.api.service.ServiceFixtures.ALICE;
 import static dev.streaminfer.api.service.ServiceFixtures.BOB;
 import static dev.streaminfer.api.service.ServiceFixtures.embed;
@@ -16,7 +17,7 @@ class RequestServiceTest {
     private final RequestService requests = f.requests();
 
     private String accepted() {
-        return ServiceFixtures.await(f.inference().submit(ALICE, embed("x"), null, null)).requestId();
+        return Futures.join(f.inference().submit(ALICE, embed("x"), null, null)).requestId();
     }
 
     @Test

@@ -1,8 +1,5 @@
 package dev.streaminfer.api.service;
 
-import dev.streaminfer.contract.concurrent.Futures;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import dev.streaminfer.api.auth.Caller;
 import dev.streaminfer.api.auth.Role;
 import dev.streaminfer.api.kafka.TestingPublisher;
@@ -41,16 +38,6 @@ final class ServiceFixtures {
     IdempotencyKeys idempotency() {
         return new IdempotencyKeys(store, publisher, Duration.ofHours(24), OWNER_BOUND, SETTLE, Duration.ofSeconds(2),
                 clock, clock::advance);
-    }
-
-    /** What a service's future holds once complete, or the failure it holds, unwrapped, thrown here. */
-    static <T> T await(CompletableFuture<T> future) {
-        try {
-            return future.join();
-        } catch (CompletionException e) {
-            Throwable cause = Futures.cause(e);
-            throw cause instanceof RuntimeException runtime ? runtime : e;
-        }
     }
 
     InferenceService inference() {
